@@ -1,0 +1,89 @@
+package dev.varco.model.manifest;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The contents of {@code manifest.json} at the root of a service model directory: everything
+ * both services need to know about the model, taken from the Hugging Face checkpoint by the
+ * converter. Services read geometry and special tokens from here, never from constants.
+ *
+ * <p>The JSON form is documented in model-tools/README.md; field names are snake_case there.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelManifest(
+    @JsonProperty("format") String format,
+    @JsonProperty("format_version") int formatVersion,
+    /* Served model name, shown by /v1/models. */
+    @JsonProperty("name") String name,
+    @JsonProperty("source") Source source,
+    @JsonProperty("vision") Vision vision,
+    @JsonProperty("llm") Llm llm,
+    /* Relative path -> size and SHA-256 of every file the converter wrote. */
+    @JsonProperty("files") Map<String, FileEntry> files) {
+
+  public static final String FORMAT = "varco-model-dir";
+  public static final int FORMAT_VERSION = 1;
+
+  /** Where the model came from. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Source(
+      @JsonProperty("checkpoint") String checkpoint,
+      @JsonProperty("model_type") String modelType,
+      @JsonProperty("architectures") List<String> architectures) {}
+
+  /** The vision tower + projector and the image layout rules. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Vision(
+      /* ONNX graph: input pixel_values float32 [N,3,S,S], output image_features float32 [N,T,H]. */
+      @JsonProperty("encoder") String encoder,
+      @JsonProperty("encoder_input") String encoderInput,
+      @JsonProperty("encoder_output") String encoderOutput,
+      @JsonProperty("image_size") int imageSize,
+      @JsonProperty("patch_size") int patchSize,
+      /* (image_size / patch_size)^2: rows one tile contributes before packing. */
+      @JsonProperty("tokens_per_tile") int tokensPerTile,
+      /* Width of the encoder output rows = the decoder's hidden size. */
+      @JsonProperty("hidden_size") int hiddenSize,
+      @JsonProperty("vision_feature_layer") int visionFeatureLayer,
+      @JsonProperty("vision_feature_select_strategy") String visionFeatureSelectStrategy,
+      /* e.g. "anyres_max_9". */
+      @JsonProperty("vision_aspect_ratio") String visionAspectRatio,
+      /* [height, width] pairs in pixels. */
+      @JsonProperty("image_grid_pinpoints") List<List<Integer>> imageGridPinpoints,
+      /* Raw little-endian float32[hidden_size]: appended after each row of the packed grid. */
+      @JsonProperty("image_newline") String imageNewline,
+      /* The checkpoint's preprocessor_config.json, copied verbatim. */
+      @JsonProperty("preprocessor_config") String preprocessorConfig,
+      @JsonProperty("image_mean") List<Double> imageMean,
+      @JsonProperty("image_std") List<Double> imageStd,
+      @JsonProperty("rescale_factor") double rescaleFactor,
+      /* PIL resampling filter id (3 = bicubic), as in the preprocessor config. */
+      @JsonProperty("resample") int resample) {}
+
+  /** The decoder, stored under {@code dir} in the Hugging Face Qwen2 layout Jlama loads. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Llm(
+      @JsonProperty("dir") String dir,
+      /* The text model's model_type, e.g. "qwen2". */
+      @JsonProperty("architecture") String architecture,
+      @JsonProperty("hidden_size") int hiddenSize,
+      @JsonProperty("num_hidden_layers") int numHiddenLayers,
+      @JsonProperty("num_attention_heads") int numAttentionHeads,
+      @JsonProperty("num_key_value_heads") int numKeyValueHeads,
+      @JsonProperty("vocab_size") int vocabSize,
+      @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+      /* Storage dtype of the decoder weights: "bfloat16", "float32", ... */
+      @JsonProperty("dtype") String dtype,
+      @JsonProperty("image_token") String imageToken,
+      @JsonProperty("image_token_id") int imageTokenId,
+      /* Every token id that ends a turn (config + generation_config), e.g. <|im_end|>, <|endoftext|>. */
+      @JsonProperty("eos_token_ids") List<Integer> eosTokenIds,
+      /* Jinja chat template (the checkpoint's), also kept in llm/tokenizer_config.json. */
+      @JsonProperty("chat_template") String chatTemplate) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record FileEntry(@JsonProperty("bytes") long bytes, @JsonProperty("sha256") String sha256) {}
+}
