@@ -1,0 +1,194 @@
+package dev.varco.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.varco.gateway.chat.ChatLimits;
+import dev.varco.gateway.chat.ChatMessage;
+import dev.varco.gateway.chat.ChatPart;
+import dev.varco.gateway.chat.ChatTurn;
+import dev.varco.gateway.chat.ChatTurnRules;
+import dev.varco.gateway.chat.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Validates an OpenAI chat-completions body and turns it into a {@link ChatTurn}. Every refusal
+ * names the offending field, as OpenAI's {@code param} does.
+ */
+final class ChatCompletionRequestParser {
+  private final ChatTurnRules rules;
+  private final ChatLimits limits;
+
+  ChatCompletionRequestParser(ChatTurnRules rules) {
+    this.rules = rules;
+    this.limits = rules.limits();
+  }
+
+  ChatCompletionRequest parse(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw new InvalidRequestException(null, "the request body must be a JSON object");
+    }
+    String model = optionalText(body, "model");
+    boolean stream = optionalBoolean(body, "stream", false);
+    boolean includeUsage = false;
+    JsonNode streamOptions = body.get("stream_options");
+    if (streamOptions != null && !streamOptions.isNull()) {
+      if (!streamOptions.isObject()) {
+        throw new InvalidRequestException("stream_options", "stream_options must be an object");
+      }
+      includeUsage = optionalBoolean(streamOptions, "include_usage", false);
+    }
+    int n = optionalInt(body, "n", 1, 1, Integer.MAX_VALUE);
+    if (n != 1) {
+      throw new InvalidRequestException("n", "n must be 1: this server returns one choice per request");
+    }
+    double temperature = optionalNumber(body, "temperature", 1.0, 0.0, 2.0);
+    int maxTokens = optionalInt(body, "max_completion_tokens", 0, 1, limits.maxCompletionTokens());
+    if (maxTokens == 0) {
+      maxTokens = optionalInt(body, "max_tokens", 0, 1, limits.maxCompletionTokens());
+    }
+    OptionalLong seed = OptionalLong.empty();
+    JsonNode seedNode = body.get("seed");
+    if (seedNode != null && !seedNode.isNull()) {
+      if (!seedNode.canConvertToLong() || !seedNode.isIntegralNumber()) {
+        throw new InvalidRequestException("seed", "seed must be an integer");
+      }
+      seed = OptionalLong.of(seedNode.asLong());
+    }
+    List<ChatMessage> messages = parseMessages(body.get("messages"));
+    ChatTurn turn = new ChatTurn(messages, temperature, maxTokens, seed);
+    rules.check(turn);
+    return new ChatCompletionRequest(turn, model, stream, includeUsage);
+  }
+
+  private List<ChatMessage> parseMessages(JsonNode node) {
+    if (node == null || node.isNull()) {
+      throw new InvalidRequestException("messages", "'messages' is required: a non-empty array of chat messages");
+    }
+    if (!node.isArray() || node.isEmpty()) {
+      throw new InvalidRequestException("messages", "'messages' must be a non-empty array of chat messages");
+    }
+    if (node.size() > limits.maxMessages()) {
+      // Checked here too so a huge array is refused before its images are decoded.
+      throw new InvalidRequestException("messages", "'messages' has " + node.size() + " entries, over the limit of "
+          + limits.maxMessages() + " (varco.gateway.max-messages)");
+    }
+    List<ChatMessage> messages = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      messages.add(parseMessage(node.get(i), "messages[" + i + "]"));
+    }
+    return messages;
+  }
+
+  private ChatMessage parseMessage(JsonNode node, String path) {
+    if (!node.isObject()) {
+      throw new InvalidRequestException(path, path + " must be an object with 'role' and 'content'");
+    }
+    JsonNode roleNode = node.get("role");
+    if (roleNode == null || !roleNode.isTextual()) {
+      throw new InvalidRequestException(path + ".role", path + ".role is required: 'system', 'user' or 'assistant'");
+    }
+    String roleName = roleNode.asText();
+    ChatMessage.Role role = ChatMessage.Role.fromWireName("developer".equals(roleName) ? "system" : roleName);
+    if (role == null) {
+      throw new InvalidRequestException(path + ".role", path + ".role '" + abbreviate(roleName)
+          + "' is not supported: use 'system', 'user' or 'assistant'");
+    }
+    JsonNode content = node.get("content");
+    List<ChatPart> parts = new ArrayList<>();
+    if (content == null || content.isNull()) {
+      throw new InvalidRequestException(path + ".content", path + ".content is required");
+    } else if (content.isTextual()) {
+      parts.add(new ChatPart.Text(content.asText()));
+    } else if (content.isArray()) {
+      for (int j = 0; j < content.size(); j++) {
+        parts.add(parsePart(content.get(j), path + ".content[" + j + "]", role));
+      }
+    } else {
+      throw new InvalidRequestException(path + ".content", path + ".content must be a string or an array of parts");
+    }
+    return new ChatMessage(role, parts);
+  }
+
+  private ChatPart parsePart(JsonNode part, String path, ChatMessage.Role role) {
+    String type = part.isObject() ? optionalText(part, "type") : null;
+    if (type == null) {
+      throw new InvalidRequestException(path + ".type", path + " must be an object with a 'type' of 'text' or 'image_url'");
+    }
+    switch (type) {
+      case "text" -> {
+        JsonNode text = part.get("text");
+        if (text == null || !text.isTextual()) {
+          throw new InvalidRequestException(path + ".text", path + ".text must be a string");
+        }
+        return new ChatPart.Text(text.asText());
+      }
+      case "image_url" -> {
+        if (role != ChatMessage.Role.USER) {
+          throw new InvalidRequestException(path, path + ": only user messages may contain images");
+        }
+        JsonNode imageUrl = part.get("image_url");
+        String url = null;
+        if (imageUrl != null && imageUrl.isObject()) {
+          url = optionalText(imageUrl, "url");
+        } else if (imageUrl != null && imageUrl.isTextual()) {
+          url = imageUrl.asText();
+        }
+        if (url == null) {
+          throw new InvalidRequestException(path + ".image_url.url", path + ".image_url.url is required");
+        }
+        return new ChatPart.Image(ImageDataUrl.decode(url, path + ".image_url.url", limits.maxImageBytes()));
+      }
+      default -> throw new InvalidRequestException(path + ".type", path + ".type '" + abbreviate(type)
+          + "' is not supported: use 'text' or 'image_url'");
+    }
+  }
+
+  private static String optionalText(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new InvalidRequestException(field, field + " must be a string");
+    }
+    return value.asText();
+  }
+
+  private static boolean optionalBoolean(JsonNode node, String field, boolean fallback) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isBoolean()) {
+      throw new InvalidRequestException(field, field + " must be true or false");
+    }
+    return value.asBoolean();
+  }
+
+  private static double optionalNumber(JsonNode node, String field, double fallback, double min, double max) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
+      throw new InvalidRequestException(field, field + " must be a number between " + min + " and " + max);
+    }
+    return value.asDouble();
+  }
+
+  private static int optionalInt(JsonNode node, String field, int fallback, int min, int max) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < min || value.asInt() > max) {
+      throw new InvalidRequestException(field, field + " must be an integer between " + min + " and " + max);
+    }
+    return value.asInt();
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  }
+}

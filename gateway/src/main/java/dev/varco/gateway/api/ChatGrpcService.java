@@ -1,0 +1,115 @@
+package dev.varco.gateway.api;
+
+import dev.varco.gateway.chat.ChatMessage;
+import dev.varco.gateway.chat.ChatPart;
+import dev.varco.gateway.chat.ChatTurn;
+import dev.varco.gateway.chat.ChatTurnRules;
+import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.upstream.GenerationListener;
+import dev.varco.gateway.upstream.LanguageModelClient;
+import dev.varco.gateway.upstream.ServedModel;
+import dev.varco.gateway.upstream.UpstreamFailure;
+import dev.varco.proto.chat.v1.ChatDone;
+import dev.varco.proto.chat.v1.ChatGrpc;
+import dev.varco.proto.chat.v1.ChatRequest;
+import dev.varco.proto.chat.v1.ChatResponse;
+import dev.varco.proto.chat.v1.ListModelsRequest;
+import dev.varco.proto.chat.v1.ListModelsResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/** gRPC {@code varco.chat.v1.Chat}: the same turn as the REST API, for backend services. */
+@GrpcService
+public class ChatGrpcService extends ChatGrpc.ChatImplBase {
+
+  @Inject LanguageModelClient languageModel;
+  @Inject ServedModel servedModel;
+  @Inject ChatTurnRules rules;
+
+  @Override
+  public void complete(ChatRequest request, StreamObserver<ChatResponse> responses) {
+    ChatTurn turn;
+    try {
+      turn = toTurn(request);
+      rules.check(turn);
+    } catch (InvalidRequestException e) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    servedModel.describe().subscribe().with(description -> {
+      if (!request.getModel().isEmpty() && !request.getModel().equals(description.getName())) {
+        responses.onError(Status.NOT_FOUND.withDescription("the model '" + request.getModel()
+            + "' does not exist; this server serves '" + description.getName() + "'").asRuntimeException());
+        return;
+      }
+      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), new GenerationListener() {
+        @Override
+        public void onDelta(String text) {
+          responses.onNext(ChatResponse.newBuilder().setDelta(text).build());
+        }
+
+        @Override
+        public void onCompletion(FinishReason finishReason, TokenUsage usage) {
+          responses.onNext(ChatResponse.newBuilder().setDone(ChatDone.newBuilder()
+              .setFinishReason(finishReason.openAiName())
+              .setPromptTokens(usage.promptTokens())
+              .setCompletionTokens(usage.completionTokens())).build());
+          responses.onCompleted();
+        }
+
+        @Override
+        public void onFailure(UpstreamFailure failure) {
+          responses.onError(Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException());
+        }
+      });
+      if (responses instanceof ServerCallStreamObserver<ChatResponse> call) {
+        call.setOnCancelHandler(generation::cancel);
+      }
+    }, failure -> {
+      UpstreamFailure classified = UpstreamFailure.from(failure);
+      responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
+    });
+  }
+
+  @Override
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> responses) {
+    servedModel.describe().subscribe().with(description -> {
+      responses.onNext(ListModelsResponse.newBuilder().addModels(description.getName()).build());
+      responses.onCompleted();
+    }, failure -> {
+      UpstreamFailure classified = UpstreamFailure.from(failure);
+      responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
+    });
+  }
+
+  private static ChatTurn toTurn(ChatRequest request) {
+    List<ChatMessage> messages = new ArrayList<>();
+    for (int i = 0; i < request.getMessagesCount(); i++) {
+      var message = request.getMessages(i);
+      ChatMessage.Role role = ChatMessage.Role.fromWireName(message.getRole());
+      if (role == null) {
+        throw new InvalidRequestException("messages[" + i + "].role", "messages[" + i + "].role '" + message.getRole()
+            + "' is not supported: use 'system', 'user' or 'assistant'");
+      }
+      List<ChatPart> parts = new ArrayList<>();
+      for (var part : message.getPartsList()) {
+        switch (part.getPartCase()) {
+          case TEXT -> parts.add(new ChatPart.Text(part.getText()));
+          case IMAGE -> parts.add(new ChatPart.Image(part.getImage().toByteArray()));
+          case PART_NOT_SET -> throw new InvalidRequestException("messages[" + i + "].parts",
+              "messages[" + i + "].parts has a part with neither text nor image");
+        }
+      }
+      messages.add(new ChatMessage(role, parts));
+    }
+    OptionalLong seed = request.hasSeed() ? OptionalLong.of(request.getSeed()) : OptionalLong.empty();
+    return new ChatTurn(messages, request.getTemperature(), request.getMaxTokens(), seed);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.varco.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpServerResponse;
+
+/** Writes errors in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}. */
+final class OpenAiErrors {
+  private OpenAiErrors() {}
+
+  static ObjectNode body(ObjectMapper json, String type, String message, String param, String code) {
+    ObjectNode error = json.createObjectNode();
+    error.put("message", message);
+    error.put("type", type);
+    error.put("param", param);
+    error.put("code", code);
+    ObjectNode root = json.createObjectNode();
+    root.set("error", error);
+    return root;
+  }
+
+  /** Sends a complete error response, unless the response has already started. */
+  static void send(HttpServerResponse response, ObjectMapper json, int status, String type, String message,
+      String param, String code) {
+    if (response.headWritten() || response.ended() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body(json, type, message, param, code).toString());
+  }
+}

@@ -1,0 +1,129 @@
+package dev.varco.gateway.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.varco.gateway.chat.ChatTurnRules;
+import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.upstream.LanguageModelClient;
+import dev.varco.gateway.upstream.ServedModel;
+import dev.varco.gateway.upstream.UpstreamFailure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions} and {@code GET /v1/models}.
+ * Plain Vert.x routes rather than JAX-RS, because a streaming answer must choose its status code
+ * only when the first upstream event arrives, and must cancel the upstream call when the client
+ * disconnects.
+ */
+@ApplicationScoped
+public class OpenAiRoutes {
+  private static final Logger LOG = Logger.getLogger(OpenAiRoutes.class);
+  static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+  @Inject LanguageModelClient languageModel;
+  @Inject ServedModel servedModel;
+  @Inject ChatTurnRules rules;
+  @Inject ObjectMapper json;
+
+  void register(@Observes Router router) {
+    router.post("/v1/chat/completions")
+        .handler(BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes()))
+        .handler(this::chatCompletions)
+        .failureHandler(this::failure);
+    router.get("/v1/models").handler(this::models).failureHandler(this::failure);
+  }
+
+  private void chatCompletions(RoutingContext ctx) {
+    String requestId = requestId(ctx);
+    ChatCompletionRequest request;
+    try {
+      JsonNode body = json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      request = new ChatCompletionRequestParser(rules).parse(body);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr() + ")";
+      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error",
+          "the request body is not valid JSON" + where + ": " + e.getOriginalMessage(), null, null);
+      return;
+    } catch (java.io.IOException e) {
+      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", "the request body could not be read", null, null);
+      return;
+    } catch (InvalidRequestException e) {
+      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", e.getMessage(), e.param(), null);
+      return;
+    }
+    Context context = Vertx.currentContext();
+    servedModel.describe().emitOn(onContext(context)).subscribe().with(description -> {
+      if (request.model() != null && !request.model().equals(description.getName())) {
+        OpenAiErrors.send(ctx.response(), json, 404, "invalid_request_error",
+            "the model '" + request.model() + "' does not exist; this server serves '" + description.getName() + "'",
+            "model", "model_not_found");
+        return;
+      }
+      var responder = new ChatCompletionResponder(ctx.response(), context, json,
+          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request);
+      var generation = languageModel.generate(request.turn(), requestId, responder);
+      ctx.response().closeHandler(closed -> {
+        LOG.debugf("client of %s went away; cancelling the generation", requestId);
+        generation.cancel();
+      });
+    }, failure -> sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
+  }
+
+  private void models(RoutingContext ctx) {
+    requestId(ctx);
+    servedModel.describe().emitOn(onContext(Vertx.currentContext())).subscribe().with(description -> {
+      ObjectNode body = json.createObjectNode();
+      body.put("object", "list");
+      ObjectNode model = body.putArray("data").addObject();
+      model.put("id", description.getName());
+      model.put("object", "model");
+      model.put("created", description.getCreated());
+      model.put("owned_by", "varco");
+      model.put("max_model_len", description.getContextLength());
+      ctx.response().putHeader("Content-Type", "application/json").end(body.toString());
+    }, failure -> sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
+  }
+
+  /** Runs Mutiny callbacks on the request's Vert.x context, where the response may be written. */
+  private static java.util.concurrent.Executor onContext(Context context) {
+    return task -> context.runOnContext(v -> task.run());
+  }
+
+  private void sendUpstreamFailure(RoutingContext ctx, UpstreamFailure failure) {
+    OpenAiErrors.send(ctx.response(), json, failure.httpStatus(), failure.errorType(), failure.message(), null, null);
+  }
+
+  /** Errors Vert.x raises itself (an oversized body) or that escaped a handler: never a stack trace. */
+  private void failure(RoutingContext ctx) {
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    if (status == 413) {
+      OpenAiErrors.send(ctx.response(), json, 413, "invalid_request_error", "the request body is larger than "
+          + rules.limits().maxBodyBytes() + " bytes (varco.gateway.max-body-bytes)", null, null);
+      return;
+    }
+    if (ctx.failure() != null) {
+      LOG.errorf(ctx.failure(), "request %s failed", ctx.request().getHeader(REQUEST_ID_HEADER));
+    }
+    OpenAiErrors.send(ctx.response(), json, status, status >= 500 ? "server_error" : "invalid_request_error",
+        status >= 500 ? "internal error" : "the request could not be processed", null, null);
+  }
+
+  private static String requestId(RoutingContext ctx) {
+    String given = ctx.request().getHeader(REQUEST_ID_HEADER);
+    String id = given != null && given.matches("[A-Za-z0-9._-]{1,64}") ? given : UUID.randomUUID().toString();
+    ctx.response().putHeader(REQUEST_ID_HEADER, id);
+    return id;
+  }
+}

@@ -1,0 +1,29 @@
+package dev.varco.gateway.chat;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Limits the gateway enforces on a chat turn before it reaches a backend. */
+@ConfigMapping(prefix = "varco.gateway")
+public interface ChatLimits {
+
+  /** Largest request body accepted, in bytes (images travel base64-encoded inside it). */
+  @WithDefault("67108864")
+  long maxBodyBytes();
+
+  /** Most images in one request (the whole conversation counts). */
+  @WithDefault("8")
+  int maxImages();
+
+  /** Largest single image file, in bytes after base64 decoding. */
+  @WithDefault("20971520")
+  int maxImageBytes();
+
+  /** Most messages in one conversation. */
+  @WithDefault("256")
+  int maxMessages();
+
+  /** Largest max_tokens a client may ask for. */
+  @WithDefault("8192")
+  int maxCompletionTokens();
+}

@@ -1,0 +1,143 @@
+package dev.varco.gateway.upstream;
+
+import com.google.protobuf.ByteString;
+import dev.varco.gateway.chat.ChatMessage;
+import dev.varco.gateway.chat.ChatPart;
+import dev.varco.gateway.chat.ChatTurn;
+import dev.varco.proto.llm.v1.ContentPart;
+import dev.varco.proto.llm.v1.GenerateRequest;
+import dev.varco.proto.llm.v1.GenerateResponse;
+import dev.varco.proto.llm.v1.Image;
+import dev.varco.proto.llm.v1.LanguageModelGrpc;
+import dev.varco.proto.llm.v1.Message;
+import dev.varco.proto.llm.v1.SamplingParams;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Calls the language-model service. Built on the async grpc-java stub rather than the Mutiny one
+ * because cancelling a Mutiny subscription does not cancel the RPC (notes/quarkus-jlama.md): here
+ * {@link Generation#cancel()} cancels the call itself, so the backend stops decoding.
+ */
+@ApplicationScoped
+public class LanguageModelClient {
+
+  @Inject
+  @GrpcClient("llm")
+  Channel channel;
+
+  @ConfigProperty(name = "varco.upstream.generation-timeout", defaultValue = "PT10M")
+  Duration generationTimeout;
+
+  /** A generation in flight. */
+  public interface Generation {
+    /** Stops the generation upstream; no listener call follows. */
+    void cancel();
+  }
+
+  /** Starts streaming one turn; events go to {@code listener}. */
+  public Generation generate(ChatTurn turn, String requestId, GenerationListener listener) {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    GenerationObserver observer = new GenerationObserver(listener, cancelled);
+    LanguageModelGrpc.newStub(channel)
+        .withDeadlineAfter(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .generate(toRequest(turn, requestId), observer);
+    return () -> {
+      if (cancelled.compareAndSet(false, true)) {
+        observer.cancelCall();
+      }
+    };
+  }
+
+  static GenerateRequest toRequest(ChatTurn turn, String requestId) {
+    SamplingParams.Builder sampling =
+        SamplingParams.newBuilder().setTemperature((float) turn.temperature()).setMaxTokens(turn.maxTokens());
+    turn.seed().ifPresent(sampling::setSeed);
+    GenerateRequest.Builder request =
+        GenerateRequest.newBuilder().setRequestId(requestId).setSampling(sampling);
+    for (ChatMessage message : turn.messages()) {
+      Message.Builder out = Message.newBuilder().setRole(message.role().wireName());
+      for (ChatPart part : message.parts()) {
+        switch (part) {
+          case ChatPart.Text text -> out.addContent(ContentPart.newBuilder().setText(text.text()));
+          case ChatPart.Image image ->
+              out.addContent(ContentPart.newBuilder()
+                  .setImage(Image.newBuilder().setData(ByteString.copyFrom(image.bytes()))));
+        }
+      }
+      request.addMessages(out);
+    }
+    return request.build();
+  }
+
+  /** Turns the response stream into listener calls; exactly one terminal call. */
+  private static final class GenerationObserver
+      implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
+    private final GenerationListener listener;
+    private final AtomicBoolean cancelled;
+    private volatile ClientCallStreamObserver<GenerateRequest> call;
+    private boolean finished;
+
+    GenerationObserver(GenerationListener listener, AtomicBoolean cancelled) {
+      this.listener = listener;
+      this.cancelled = cancelled;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<GenerateRequest> requestStream) {
+      this.call = requestStream;
+    }
+
+    void cancelCall() {
+      ClientCallStreamObserver<GenerateRequest> current = call;
+      if (current != null) {
+        current.cancel("the client went away", null);
+      }
+    }
+
+    @Override
+    public void onNext(GenerateResponse response) {
+      if (cancelled.get() || finished) {
+        return;
+      }
+      switch (response.getEventCase()) {
+        case DELTA -> listener.onDelta(response.getDelta().getText());
+        case COMPLETION -> {
+          finished = true;
+          var completion = response.getCompletion();
+          var reason = switch (completion.getFinishReason()) {
+            case FINISH_REASON_LENGTH -> GenerationListener.FinishReason.LENGTH;
+            default -> GenerationListener.FinishReason.STOP;
+          };
+          listener.onCompletion(reason, new GenerationListener.TokenUsage(
+              completion.getUsage().getPromptTokens(), completion.getUsage().getCompletionTokens()));
+        }
+        case EVENT_NOT_SET -> { }
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      if (!cancelled.get() && !finished) {
+        finished = true;
+        listener.onFailure(UpstreamFailure.from(error));
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      if (!cancelled.get() && !finished) {
+        finished = true;
+        listener.onFailure(UpstreamFailure.truncatedStream());
+      }
+    }
+  }
+}
