@@ -1,0 +1,60 @@
+package dev.varco.llm.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Every {@code varco.*} key this service reads; documented in llm-service/README.md. */
+@ConfigMapping(prefix = "varco")
+public interface LlmServiceConfig {
+  Model model();
+
+  Llm llm();
+
+  Vision vision();
+
+  interface Model {
+    /** The model directory (manifest.json, llm/, vision/). */
+    Path dir();
+  }
+
+  interface Llm {
+    /** Directory this service owns for Jlama's files and the derived tokenizer; emptied on start and stop. */
+    Path workDir();
+
+    /** max_tokens when a request leaves it at 0. */
+    @WithDefault("512")
+    int defaultMaxTokens();
+
+    /** Requests allowed to wait behind the running one; more get RESOURCE_EXHAUSTED. */
+    @WithDefault("16")
+    int maxWaitingRequests();
+
+    /** Prompt rows per forward call during prefill (see README: 4 is the largest exact chunk). */
+    @WithDefault("4")
+    int prefillChunkRows();
+
+    /** Caps the context below what the model supports; absent = the model's limit. */
+    Optional<Integer> contextLength();
+
+    /** Images allowed in one request. */
+    @WithDefault("16")
+    int maxImages();
+  }
+
+  interface Vision {
+    /** vision-service gRPC host (feeds quarkus.grpc.clients.vision.host). */
+    @WithDefault("localhost")
+    String host();
+
+    /** vision-service gRPC port (feeds quarkus.grpc.clients.vision.port). */
+    @WithDefault("9002")
+    int port();
+
+    /** Deadline for one Encode call, embeddings stream included. */
+    @WithDefault("120s")
+    Duration timeout();
+  }
+}

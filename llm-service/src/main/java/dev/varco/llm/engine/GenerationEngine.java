@@ -1,0 +1,259 @@
+package dev.varco.llm.engine;
+
+import dev.varco.llm.config.LlmServiceConfig;
+import dev.varco.llm.model.DecodeLoop;
+import dev.varco.llm.model.FinishReason;
+import dev.varco.llm.model.GenerationResult;
+import dev.varco.llm.model.PromptRows;
+import dev.varco.llm.model.TokenSampler;
+import dev.varco.llm.text.IncrementalDetokenizer;
+import dev.varco.llm.vision.VisionEncoderClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs generations one at a time on a single platform thread that owns the Jlama model (Jlama
+ * shares scratch buffers, so concurrent forwards corrupt each other; the model also must never run
+ * on a Vert.x event loop). Requests are admitted up to {@code varco.llm.max-waiting-requests},
+ * prepared (template, tokens, image embeddings) on virtual threads, then queued for the model
+ * thread in arrival order of their preparation.
+ *
+ * <p>The model is loaded on the model thread after start-up; until it is loaded and one warm-up
+ * token has been decoded, requests get {@link BackendUnavailableException} and readiness is down.
+ */
+@ApplicationScoped
+public class GenerationEngine {
+  private static final Logger LOG = Logger.getLogger(GenerationEngine.class);
+
+  /** Where loading stands. */
+  public enum State {
+    LOADING,
+    READY,
+    FAILED
+  }
+
+  @Inject LlmServiceConfig config;
+  @Inject VisionEncoderClient vision;
+  @Inject MeterRegistry registry;
+  @Inject Event<ModelStateChanged> stateChanges;
+
+  private final LinkedBlockingQueue<PreparedJob> ready = new LinkedBlockingQueue<>();
+  private EngineMetrics metrics;
+  private ExecutorService preparation;
+  private Thread modelThread;
+  private Path workDir;
+  private volatile State state = State.LOADING;
+  private volatile String loadFailure;
+  private volatile LoadedModel model;
+  private volatile PromptPreparer preparer;
+  private volatile Instant loadedAt;
+  private volatile boolean stopping;
+  /** The request on the model thread, cancelled on shutdown so the thread can finish promptly. */
+  private volatile GenerationTicket current;
+
+  void onStart(@Observes StartupEvent event) {
+    metrics = new EngineMetrics(registry);
+    preparation = Executors.newVirtualThreadPerTaskExecutor();
+    modelThread = Thread.ofPlatform().name("llm-model").daemon(true).start(this::runModelThread);
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    stopping = true;
+    GenerationTicket running = current;
+    if (running != null) {
+      running.cancel();
+    }
+    if (modelThread != null) {
+      modelThread.interrupt();
+      try {
+        modelThread.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (preparation != null) {
+      preparation.shutdownNow();
+    }
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Why loading failed, when {@link #state()} is FAILED. */
+  public String loadFailure() {
+    return loadFailure;
+  }
+
+  /** The loaded model; only valid when READY. */
+  public LoadedModel model() {
+    return model;
+  }
+
+  public Instant loadedAt() {
+    return loadedAt;
+  }
+
+  /**
+   * Admits a request. Output and the terminal event go to {@code sink} from other threads;
+   * cancelling {@code ticket} (at any time, even before this call) abandons the request.
+   *
+   * @throws QueueFullException when max-waiting-requests are already waiting
+   * @throws BackendUnavailableException when the model is not loaded
+   */
+  public void submit(GenerationRequest request, GenerationSink sink, GenerationTicket ticket) {
+    if (state != State.READY) {
+      throw new BackendUnavailableException(
+          state == State.LOADING ? "the model is still loading" : "the model failed to load: " + loadFailure, null);
+    }
+    int limit = config.llm().maxWaitingRequests();
+    int waiting = metrics.waiting.incrementAndGet();
+    if (waiting > limit) {
+      metrics.waiting.decrementAndGet();
+      throw new QueueFullException(
+          "llm-service queue is full: " + limit + " requests are waiting (varco.llm.max-waiting-requests)");
+    }
+    long admitted = System.nanoTime();
+    preparation.execute(() -> prepare(request, sink, ticket, admitted));
+  }
+
+  private void prepare(GenerationRequest request, GenerationSink sink, GenerationTicket ticket, long admitted) {
+    try {
+      int maxTokens = request.maxTokens() == 0 ? config.llm().defaultMaxTokens() : request.maxTokens();
+      PromptRows prompt = preparer.prepare(request, maxTokens, ticket);
+      if (prompt == null || ticket.isCancelled()) {
+        metrics.waiting.decrementAndGet();
+        return;
+      }
+      TokenSampler sampler = new TokenSampler(request.temperature(), request.seed());
+      ready.add(new PreparedJob(request.requestId(), prompt, maxTokens, sampler, sink, ticket, admitted));
+    } catch (RuntimeException e) {
+      metrics.waiting.decrementAndGet();
+      if (!ticket.isCancelled()) {
+        sink.failed(e);
+      }
+    }
+  }
+
+  private void runModelThread() {
+    try {
+      load();
+    } catch (RuntimeException | Error e) {
+      loadFailure = e.getMessage();
+      state = State.FAILED;
+      if (stopping) {
+        LOG.info("model loading abandoned: the service is shutting down");
+      } else {
+        LOG.errorf(e, "loading the model from %s failed", config.model().dir());
+      }
+      stateChanges.fire(new ModelStateChanged(State.FAILED));
+      closeModel();
+      return;
+    }
+    while (!stopping) {
+      PreparedJob job;
+      try {
+        job = ready.take();
+      } catch (InterruptedException e) {
+        break;
+      }
+      metrics.waiting.decrementAndGet();
+      if (job.ticket().isCancelled()) {
+        continue;
+      }
+      metrics.running.incrementAndGet();
+      current = job.ticket();
+      try {
+        execute(job);
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "request %s failed on the model thread", job.requestId());
+        job.sink().failed(e);
+      } finally {
+        current = null;
+        metrics.running.decrementAndGet();
+      }
+    }
+    closeModel();
+  }
+
+  private void load() {
+    Path modelDir = config.model().dir();
+    LOG.infof("loading model directory %s", modelDir);
+    long start = System.nanoTime();
+    workDir = WorkDirectory.create(config.llm().workDir());
+    LoadedModel loaded =
+        LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength());
+    model = loaded;
+    preparer = new PromptPreparer(loaded, vision, config.vision().timeout());
+    // Readiness means a token can be decoded, not merely that files were mapped.
+    int probe = loaded.manifest().llm().eosTokenIds().getFirst();
+    new DecodeLoop(loaded.decoder(), new HashSet<>(), loaded.contextLength())
+        .run(PromptRows.ofTokens(new int[] {probe}), 1, new TokenSampler(0f, 0), () -> false, (token, position) -> {});
+    loadedAt = Instant.now();
+    state = State.READY;
+    stateChanges.fire(new ModelStateChanged(State.READY));
+    LOG.infof(
+        "model %s ready in %d ms (context %d, hidden %d)", loaded.manifest().name(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), loaded.contextLength(), loaded.decoder().hiddenSize());
+  }
+
+  private void execute(PreparedJob job) {
+    LoadedModel loaded = model;
+    metrics.prompt(job.prompt().length());
+    IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(ids -> loaded.tokenizer().tokenizer().decode(ids));
+    DecodeLoop loop =
+        new DecodeLoop(loaded.decoder(), new HashSet<>(loaded.manifest().llm().eosTokenIds()), loaded.contextLength());
+    boolean[] first = {true};
+    GenerationResult result =
+        loop.run(job.prompt(), job.maxTokens(), job.sampler(), job.ticket()::isCancelled, (token, position) -> {
+          metrics.generated();
+          if (first[0]) {
+            first[0] = false;
+            metrics.firstToken(Duration.ofNanos(System.nanoTime() - job.admittedNanos()));
+          }
+          String text = detokenizer.add(token);
+          if (!text.isEmpty()) {
+            job.sink().delta(text, detokenizer.takeTokenCount());
+          }
+        });
+    if (result.finishReason() == FinishReason.CANCELLED) {
+      LOG.debugf("request %s cancelled after %d tokens", job.requestId(), result.completionTokens());
+      return;
+    }
+    if (result.finishReason() == FinishReason.STOP) {
+      // The end-of-turn token was sampled but not emitted: it is part of no delta.
+      metrics.generated();
+    }
+    String rest = detokenizer.flush();
+    int restTokens = detokenizer.takeTokenCount();
+    if (!rest.isEmpty()) {
+      job.sink().delta(rest, restTokens);
+    }
+    metrics.finished(result.finishReason(), Duration.ofNanos(System.nanoTime() - job.admittedNanos()));
+    job.sink().completed(result);
+  }
+
+  private void closeModel() {
+    LoadedModel loaded = model;
+    if (loaded != null) {
+      loaded.close();
+    }
+    if (workDir != null) {
+      WorkDirectory.deleteRecursively(workDir);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.varco.llm.engine;
+
+import dev.varco.llm.model.GenerationResult;
+
+/**
+ * Where a request's output goes. The engine calls {@link #delta} any number of times, then exactly
+ * one of {@link #completed} or {@link #failed}, unless the request was cancelled first.
+ */
+public interface GenerationSink {
+  /** @param tokenCount how many generated tokens this text covers */
+  void delta(String text, int tokenCount);
+
+  void completed(GenerationResult result);
+
+  void failed(RuntimeException error);
+}

@@ -1,0 +1,137 @@
+package dev.varco.llm.model;
+
+import com.github.tjake.jlama.model.AbstractModel;
+import com.github.tjake.jlama.model.ModelSupport;
+import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.tensor.AbstractTensor;
+import com.github.tjake.jlama.tensor.KvBufferCache;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The Qwen2 decoder loaded by Jlama, reduced to the three operations this service needs: look up
+ * token embedding rows, push embedding rows through the transformer (prefill), and push one token
+ * (decode). Both return next-token probabilities for the last position.
+ *
+ * <p>Not thread-safe: Jlama shares scratch buffers inside one model instance, so exactly one
+ * thread may call {@link #prefill} or {@link #decode} at a time (the engine's model thread).
+ */
+public final class DecoderModel implements AutoCloseable {
+  private final AbstractModel model;
+  private final KvBufferCache kvCaches;
+  private final AbstractTensor tokenEmbeddings;
+  private final int hiddenSize;
+  private final int vocabSize;
+  private final int safePositions;
+  private final int prefillChunkRows;
+
+  private DecoderModel(AbstractModel model, int prefillChunkRows) {
+    this.model = model;
+    this.kvCaches = new KvBufferCache(model);
+    this.hiddenSize = model.getConfig().embeddingLength;
+    this.vocabSize = model.getConfig().vocabularySize;
+    // Jlama's RoPE table overflows at max_position_embeddings - 2*(kv_heads-1) (see
+    // notes/quarkus-jlama.md): positions at or above it throw, so the usable context ends there.
+    var config = model.getConfig();
+    this.safePositions = config.contextLength - 2 * (config.numberOfKeyValueHeads - 1);
+    this.tokenEmbeddings = model.getWeights().load("model.embed_tokens.weight");
+    this.prefillChunkRows = prefillChunkRows;
+  }
+
+  /**
+   * Loads a Hugging Face Qwen2 directory.
+   *
+   * @param workDir a directory this service owns; Jlama puts its working files there
+   * @param prefillChunkRows rows per forward call during prefill (1 = token by token)
+   */
+  public static DecoderModel load(Path llmDir, Path workDir, int prefillChunkRows) {
+    if (prefillChunkRows < 1) {
+      throw new IllegalArgumentException("prefillChunkRows must be >= 1, got " + prefillChunkRows);
+    }
+    AbstractModel model =
+        ModelSupport.loadModel(
+            llmDir.toFile(), workDir.toFile(), DType.F32, DType.F32, Optional.empty(), Optional.empty());
+    return new DecoderModel(model, prefillChunkRows);
+  }
+
+  public int hiddenSize() {
+    return hiddenSize;
+  }
+
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  /** Positions 0 .. safePositions-1 can be computed; prompt + output must fit below it. */
+  public int safePositions() {
+    return safePositions;
+  }
+
+  public int prefillChunkRows() {
+    return prefillChunkRows;
+  }
+
+  /** Copies row {@code tokenId} of {@code model.embed_tokens.weight} into {@code dest}. */
+  public void copyTokenEmbedding(int tokenId, float[] dest, int destOffset) {
+    if (tokenId < 0 || tokenId >= vocabSize) {
+      throw new IllegalArgumentException("token id " + tokenId + " is outside the vocabulary of " + vocabSize);
+    }
+    for (int col = 0; col < hiddenSize; col++) {
+      dest[destOffset + col] = tokenEmbeddings.get(tokenId, col);
+    }
+  }
+
+  /** A fresh, empty KV cache; close it to give its memory back. */
+  public KvBufferCache.KvBuffer newKvCache() {
+    return kvCaches.getEphemeralKvBuffer();
+  }
+
+  /**
+   * Runs rows {@code [from, to)} of {@code prompt} at positions {@code startPos + (row - from)}, in
+   * chunks of {@link #prefillChunkRows}, and returns the next-token probabilities after the last
+   * row. {@code from < to}.
+   */
+  public float[] prefill(PromptRows prompt, int from, int to, int startPos, KvBufferCache.KvBuffer kv) {
+    if (from >= to) {
+      throw new IllegalArgumentException("empty prefill range " + from + ".." + to);
+    }
+    float[] probabilities = null;
+    float[] chunk = new float[Math.min(prefillChunkRows, to - from) * hiddenSize];
+    for (int chunkStart = from; chunkStart < to; chunkStart += prefillChunkRows) {
+      int rows = Math.min(prefillChunkRows, to - chunkStart);
+      prompt.copyRows(chunkStart, rows, this, chunk);
+      AbstractTensor input = model.makeDenseTensor(rows, hiddenSize);
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < hiddenSize; c++) {
+          input.set(chunk[r * hiddenSize + c], r, c);
+        }
+      }
+      // forward() closes its input tensor itself.
+      AbstractTensor output = model.forward(input, startPos + (chunkStart - from), kv, Optional.empty());
+      try {
+        if (chunkStart + rows == to) {
+          probabilities = model.getLogits(output.slice(rows - 1));
+        }
+      } finally {
+        output.close();
+      }
+    }
+    return probabilities;
+  }
+
+  /** Runs one token at {@code position} and returns the next-token probabilities. */
+  public float[] decode(int tokenId, int position, KvBufferCache.KvBuffer kv) {
+    AbstractTensor output = model.forward(tokenId, position, kv, Optional.empty());
+    try {
+      return model.getLogits(output);
+    } finally {
+      output.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    kvCaches.close();
+    model.close();
+  }
+}

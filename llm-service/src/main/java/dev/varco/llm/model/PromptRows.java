@@ -1,0 +1,133 @@
+package dev.varco.llm.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A prompt as the decoder sees it: one embedding row per position. Text positions are token ids
+ * (their rows come from {@code embed_tokens}); each image placeholder token is replaced by all the
+ * rows of that image's embedding, so every image grows the prompt by {@code tokenCount - 1}.
+ */
+public final class PromptRows {
+  /** A run of consecutive positions: either text tokens or one image. */
+  private sealed interface Segment permits TextSegment, ImageSegment {
+    int length();
+  }
+
+  private record TextSegment(int[] tokenIds) implements Segment {
+    public int length() {
+      return tokenIds.length;
+    }
+  }
+
+  private record ImageSegment(ImageEmbedding image) implements Segment {
+    public int length() {
+      return image.tokenCount();
+    }
+  }
+
+  private final List<Segment> segments;
+  private final int length;
+  private final int imageRows;
+
+  private PromptRows(List<Segment> segments) {
+    this.segments = List.copyOf(segments);
+    this.length = segments.stream().mapToInt(Segment::length).sum();
+    this.imageRows =
+        segments.stream().filter(s -> s instanceof ImageSegment).mapToInt(Segment::length).sum();
+  }
+
+  /** A text-only prompt. */
+  public static PromptRows ofTokens(int[] tokenIds) {
+    return splice(tokenIds, -1, List.of());
+  }
+
+  /**
+   * Replaces the i-th occurrence of {@code imageTokenId} in {@code tokenIds} by the rows of
+   * {@code images.get(i)}.
+   *
+   * @throws IllegalArgumentException when the number of placeholders and images differ
+   */
+  public static PromptRows splice(int[] tokenIds, int imageTokenId, List<ImageEmbedding> images) {
+    List<Segment> segments = new ArrayList<>();
+    int runStart = 0;
+    int imageIndex = 0;
+    for (int i = 0; i < tokenIds.length; i++) {
+      if (tokenIds[i] != imageTokenId) {
+        continue;
+      }
+      if (imageIndex >= images.size()) {
+        throw new IllegalArgumentException(
+            "the prompt has more image placeholders than the " + images.size() + " images given");
+      }
+      if (i > runStart) {
+        segments.add(new TextSegment(Arrays.copyOfRange(tokenIds, runStart, i)));
+      }
+      segments.add(new ImageSegment(images.get(imageIndex++)));
+      runStart = i + 1;
+    }
+    if (imageIndex != images.size()) {
+      throw new IllegalArgumentException(
+          "the prompt has " + imageIndex + " image placeholders for " + images.size() + " images");
+    }
+    if (runStart < tokenIds.length) {
+      segments.add(new TextSegment(Arrays.copyOfRange(tokenIds, runStart, tokenIds.length)));
+    }
+    return new PromptRows(segments);
+  }
+
+  /** Number of positions (text tokens plus image rows). */
+  public int length() {
+    return length;
+  }
+
+  /** Of {@link #length()}, how many positions are image rows. */
+  public int imageRows() {
+    return imageRows;
+  }
+
+  /**
+   * Writes the embedding rows of positions {@code [from, from + count)} into {@code dest}
+   * (row-major, {@code count * hiddenSize} floats).
+   */
+  public void copyRows(int from, int count, DecoderModel model, float[] dest) {
+    copyRows(from, count, model.hiddenSize(), model::copyTokenEmbedding, dest);
+  }
+
+  /** Looks up the embedding row of a token id. */
+  @FunctionalInterface
+  public interface TokenRows {
+    void copy(int tokenId, float[] dest, int destOffset);
+  }
+
+  /** As {@link #copyRows(int, int, DecoderModel, float[])} with an explicit token-row source. */
+  public void copyRows(int from, int count, int hiddenSize, TokenRows tokenRows, float[] dest) {
+    if (from < 0 || count < 0 || from + count > length) {
+      throw new IndexOutOfBoundsException("rows " + from + "+" + count + " of a prompt of " + length);
+    }
+    int segmentStart = 0;
+    int written = 0;
+    for (Segment segment : segments) {
+      int segmentEnd = segmentStart + segment.length();
+      int lo = Math.max(from, segmentStart);
+      int hi = Math.min(from + count, segmentEnd);
+      for (int position = lo; position < hi; position++) {
+        int inSegment = position - segmentStart;
+        int destOffset = written * hiddenSize;
+        switch (segment) {
+          case TextSegment text -> tokenRows.copy(text.tokenIds()[inSegment], dest, destOffset);
+          case ImageSegment image -> {
+            if (image.image().hiddenSize() != hiddenSize) {
+              throw new IllegalArgumentException(
+                  "image rows are " + image.image().hiddenSize() + " wide, the decoder is " + hiddenSize);
+            }
+            System.arraycopy(image.image().rows(), inSegment * hiddenSize, dest, destOffset, hiddenSize);
+          }
+        }
+        written++;
+      }
+      segmentStart = segmentEnd;
+    }
+  }
+}

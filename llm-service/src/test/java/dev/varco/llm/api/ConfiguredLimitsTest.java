@@ -1,0 +1,126 @@
+package dev.varco.llm.api;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.varco.llm.TinyModelResource;
+import dev.varco.llm.engine.GenerationEngine;
+import dev.varco.proto.llm.v1.ContentPart;
+import dev.varco.proto.llm.v1.DescribeModelRequest;
+import dev.varco.proto.llm.v1.GenerateRequest;
+import dev.varco.proto.llm.v1.GenerateResponse;
+import dev.varco.proto.llm.v1.Image;
+import dev.varco.proto.llm.v1.LanguageModelGrpc;
+import dev.varco.proto.llm.v1.Message;
+import dev.varco.proto.llm.v1.SamplingParams;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The configurable limits: queue depth, images per request, context cap. */
+@QuarkusTest
+@TestProfile(ConfiguredLimitsTest.TightLimits.class)
+@QuarkusTestResource(TinyModelResource.class)
+class ConfiguredLimitsTest {
+  static final int CONTEXT_CAP = 4096;
+
+  public static class TightLimits implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "varco.llm.max-waiting-requests", "1",
+          "varco.llm.max-images", "1",
+          "varco.llm.context-length", String.valueOf(CONTEXT_CAP));
+    }
+  }
+
+  @GrpcClient("llm")
+  Channel channel;
+
+  @Inject GenerationEngine engine;
+
+  LanguageModelGrpc.LanguageModelBlockingStub llm;
+
+  @BeforeEach
+  void awaitModel() throws InterruptedException {
+    llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (engine.state() == GenerationEngine.State.LOADING && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(GenerationEngine.State.READY, engine.state());
+  }
+
+  static GenerateRequest longRequest() {
+    return GenerateRequest.newBuilder()
+        .addMessages(Message.newBuilder().setRole("user").addContent(ContentPart.newBuilder().setText("Write forever.")))
+        .setSampling(SamplingParams.newBuilder().setMaxTokens(CONTEXT_CAP - 100))
+        .build();
+  }
+
+  @Test
+  void aFullQueueIsResourceExhausted() throws Exception {
+    try (Context.CancellableContext running = Context.current().withCancellation();
+        Context.CancellableContext waiting = Context.current().withCancellation()) {
+      Iterator<GenerateResponse> first = running.call(() -> llm.generate(longRequest()));
+      assertTrue(first.hasNext(), "the first request is decoding");
+      Iterator<GenerateResponse> second = waiting.call(() -> llm.generate(longRequest()));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (gauge("vllm:num_requests_waiting") < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // The second one waits behind the first; with max-waiting-requests=1 a third is refused.
+      var e = assertThrows(StatusRuntimeException.class, () -> llm.generate(longRequest()).hasNext());
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("varco.llm.max-waiting-requests"));
+      running.cancel(null);
+      assertTrue(second.hasNext(), "the waiting request runs once the first is cancelled");
+      waiting.cancel(null);
+    }
+  }
+
+  private static double gauge(String name) {
+    return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+        .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+  }
+
+  @Test
+  void imagesOverTheLimitAreRejected() {
+    Image image = Image.newBuilder().setData(ByteString.copyFromUtf8("png?")).build();
+    GenerateRequest twoImages = GenerateRequest.newBuilder()
+        .addMessages(Message.newBuilder().setRole("user")
+            .addContent(ContentPart.newBuilder().setImage(image))
+            .addContent(ContentPart.newBuilder().setImage(image))
+            .addContent(ContentPart.newBuilder().setText("compare")))
+        .build();
+    var e = assertThrows(StatusRuntimeException.class, () -> llm.generate(twoImages).hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("limit of 1"), e.getStatus().getDescription());
+  }
+
+  @Test
+  void theContextCapApplies() {
+    assertEquals(CONTEXT_CAP, llm.describeModel(DescribeModelRequest.getDefaultInstance()).getContextLength());
+    GenerateRequest tooLong = longRequest().toBuilder()
+        .setSampling(SamplingParams.newBuilder().setMaxTokens(CONTEXT_CAP)).build();
+    var e = assertThrows(StatusRuntimeException.class, () -> llm.generate(tooLong).hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("context length of " + CONTEXT_CAP), e.getStatus().getDescription());
+  }
+}

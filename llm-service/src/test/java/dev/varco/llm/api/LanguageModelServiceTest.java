@@ -1,0 +1,254 @@
+package dev.varco.llm.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.varco.llm.TinyModelResource;
+import dev.varco.llm.engine.GenerationEngine;
+import dev.varco.llm.text.ChatMessage;
+import dev.varco.proto.llm.v1.Completion;
+import dev.varco.proto.llm.v1.ContentPart;
+import dev.varco.proto.llm.v1.DescribeModelRequest;
+import dev.varco.proto.llm.v1.FinishReason;
+import dev.varco.proto.llm.v1.GenerateRequest;
+import dev.varco.proto.llm.v1.GenerateResponse;
+import dev.varco.proto.llm.v1.Image;
+import dev.varco.proto.llm.v1.LanguageModelGrpc;
+import dev.varco.proto.llm.v1.Message;
+import dev.varco.proto.llm.v1.ModelDescription;
+import dev.varco.proto.llm.v1.SamplingParams;
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gRPC contract of LanguageModel, end to end on the tiny model (text-only turns). */
+@QuarkusTest
+@QuarkusTestResource(TinyModelResource.class)
+class LanguageModelServiceTest {
+  @GrpcClient("llm")
+  Channel channel;
+
+  @Inject GenerationEngine engine;
+
+  LanguageModelGrpc.LanguageModelBlockingStub llm;
+
+  /** What one Generate call returned. */
+  record Outcome(List<GenerateResponse> responses) {
+    String text() {
+      StringBuilder sb = new StringBuilder();
+      responses.stream().filter(GenerateResponse::hasDelta).forEach(r -> sb.append(r.getDelta().getText()));
+      return sb.toString();
+    }
+
+    int deltaTokens() {
+      return responses.stream().filter(GenerateResponse::hasDelta).mapToInt(r -> r.getDelta().getTokenCount()).sum();
+    }
+
+    Completion completion() {
+      return responses.getLast().getCompletion();
+    }
+  }
+
+  @BeforeEach
+  void awaitModel() throws InterruptedException {
+    llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (engine.state() == GenerationEngine.State.LOADING && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(GenerationEngine.State.READY, engine.state(), "model load: " + engine.loadFailure());
+  }
+
+  static Message text(String role, String text) {
+    return Message.newBuilder().setRole(role).addContent(ContentPart.newBuilder().setText(text)).build();
+  }
+
+  static GenerateRequest request(SamplingParams sampling, Message... messages) {
+    return GenerateRequest.newBuilder().setRequestId("test").addAllMessages(List.of(messages)).setSampling(sampling).build();
+  }
+
+  static SamplingParams greedy(int maxTokens) {
+    return SamplingParams.newBuilder().setTemperature(0).setMaxTokens(maxTokens).build();
+  }
+
+  Outcome generate(GenerateRequest request) {
+    List<GenerateResponse> responses = new ArrayList<>();
+    llm.generate(request).forEachRemaining(responses::add);
+    return new Outcome(responses);
+  }
+
+  /** Prompt length the service should count: the rendered template, tokenized. */
+  int promptTokens(List<ChatMessage> messages) {
+    var model = engine.model();
+    return model.tokenizer().tokenize(model.chatTemplate().render(messages)).length;
+  }
+
+  static void assertShape(Outcome outcome) {
+    List<GenerateResponse> responses = outcome.responses();
+    assertTrue(responses.getLast().hasCompletion(), "the stream ends with a Completion");
+    for (int i = 0; i < responses.size() - 1; i++) {
+      assertTrue(responses.get(i).hasDelta(), "only deltas before the Completion");
+      assertFalse(responses.get(i).getDelta().getText().contains("\uFFFD"));
+    }
+  }
+
+  @Test
+  void koreanTurnStreamsDeltasThenOneCompletion() {
+    Outcome outcome = generate(request(greedy(12), text("system", "너는 친절한 비서야."), text("user", "안녕하세요! 서울 날씨 어때요?")));
+    assertShape(outcome);
+    var usage = outcome.completion().getUsage();
+    int expectedPrompt = promptTokens(List.of(ChatMessage.text("system", "너는 친절한 비서야."), ChatMessage.text("user", "안녕하세요! 서울 날씨 어때요?")));
+    assertEquals(expectedPrompt, usage.getPromptTokens());
+    assertEquals(0, usage.getImageTokens());
+    int eot = outcome.completion().getFinishReason() == FinishReason.FINISH_REASON_STOP ? 1 : 0;
+    assertEquals(usage.getCompletionTokens(), outcome.deltaTokens() + eot, "completion tokens = tokens in deltas (+ end of turn)");
+    assertTrue(usage.getCompletionTokens() <= 12);
+  }
+
+  @Test
+  void englishTurnHitsMaxTokensWithLength() {
+    Outcome outcome = generate(request(greedy(3), text("user", "Describe the weather in Seoul.")));
+    assertShape(outcome);
+    assertEquals(promptTokens(List.of(ChatMessage.text("user", "Describe the weather in Seoul."))),
+        outcome.completion().getUsage().getPromptTokens());
+    // The tiny model's greedy continuation of this prompt is not an end-of-turn token within 3.
+    assertEquals(FinishReason.FINISH_REASON_LENGTH, outcome.completion().getFinishReason());
+    assertEquals(3, outcome.completion().getUsage().getCompletionTokens());
+    assertTrue(outcome.deltaTokens() <= 3, "deltas cover at most the generated tokens");
+    Outcome withDefault = generate(request(greedy(0), text("user", "Describe the weather in Seoul.")));
+    assertTrue(withDefault.text().startsWith(outcome.text()), "greedy output extends the 3-token answer");
+    assertTrue(withDefault.completion().getUsage().getCompletionTokens() > 3);
+  }
+
+  @Test
+  void greedyIsDeterministic() {
+    GenerateRequest request = request(greedy(16), text("user", "고양이에 대해 알려줘"));
+    Outcome first = generate(request);
+    Outcome second = generate(request);
+    assertEquals(first.text(), second.text());
+    assertEquals(first.completion(), second.completion());
+  }
+
+  @Test
+  void seededSamplingIsDeterministic() {
+    SamplingParams seeded = SamplingParams.newBuilder().setTemperature(1.0f).setMaxTokens(16).setSeed(1234).build();
+    GenerateRequest request = request(seeded, text("user", "Tell me a story about a fox."));
+    Outcome first = generate(request);
+    assertEquals(first.text(), generate(request).text());
+    SamplingParams otherSeed = seeded.toBuilder().setSeed(98765).build();
+    Outcome other = generate(request(otherSeed, text("user", "Tell me a story about a fox.")));
+    // A random-weight model at T=1 almost surely differs somewhere in 16 tokens.
+    assertNotEquals(first.text() + first.completion(), other.text() + other.completion());
+  }
+
+  @Test
+  void invalidRequestsAreRejectedAndTheNextOneWorks() {
+    assertInvalid(GenerateRequest.newBuilder().setSampling(greedy(4)).build(), "messages");
+    assertInvalid(request(greedy(4), text("robot", "hi")), "messages[0].role");
+    assertInvalid(request(greedy(4), text("user", "hi"), text("assistant", "hello")), "messages[1].role");
+    assertInvalid(request(SamplingParams.newBuilder().setTemperature(-0.5f).build(), text("user", "hi")), "sampling.temperature");
+    assertInvalid(request(SamplingParams.newBuilder().setTemperature(Float.NaN).build(), text("user", "hi")), "sampling.temperature");
+    assertInvalid(GenerateRequest.newBuilder().addMessages(Message.newBuilder().setRole("user").addContent(ContentPart.newBuilder())).build(),
+        "messages[0].content[0]");
+    int context = engine.model().contextLength();
+    StatusRuntimeException tooLong = assertInvalid(request(greedy(context), text("user", "hi")), "sampling.max_tokens");
+    assertTrue(tooLong.getStatus().getDescription().contains(String.valueOf(context)), tooLong.getStatus().getDescription());
+    assertTrue(tooLong.getStatus().getDescription().contains("max_tokens " + context));
+
+    Outcome ok = generate(request(greedy(2), text("user", "still there?")));
+    assertShape(ok);
+  }
+
+  @Test
+  void promptOverTheContextIsRejectedNamingBothNumbers() {
+    int context = engine.model().contextLength();
+    String longText = "가 ".repeat(context);
+    StatusRuntimeException e = assertInvalid(request(greedy(1), text("user", longText)), "sampling.max_tokens");
+    assertTrue(e.getStatus().getDescription().contains("context length of " + context), e.getStatus().getDescription());
+  }
+
+  @Test
+  void imageWithoutAVisionServiceIsUnavailable() {
+    Message withImage = Message.newBuilder().setRole("user")
+        .addContent(ContentPart.newBuilder().setImage(Image.newBuilder().setData(ByteString.copyFromUtf8("not really a png"))))
+        .addContent(ContentPart.newBuilder().setText("뭐가 보여?"))
+        .build();
+    var e = assertThrows(StatusRuntimeException.class, () -> generate(request(greedy(2), withImage)));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("messages[0].content[0].image"), e.getStatus().getDescription());
+  }
+
+  @Test
+  void clientCancelStopsGeneration() throws Exception {
+    try (Context.CancellableContext context = Context.current().withCancellation()) {
+      Iterator<GenerateResponse> stream = context.call(
+          () -> llm.generate(request(greedy(20000), text("user", "Write a very long essay."))));
+      assertTrue(stream.hasNext());
+      assertTrue(stream.next().hasDelta());
+      context.cancel(null);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (runningRequests() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(0, runningRequests(), "decoding stopped after the cancel");
+    assertShape(generate(request(greedy(2), text("user", "next"))));
+  }
+
+  @Test
+  void describeModelNamesTheManifestModel() {
+    ModelDescription description = llm.describeModel(DescribeModelRequest.getDefaultInstance());
+    assertEquals(engine.model().manifest().name(), description.getName());
+    assertEquals(engine.model().contextLength(), description.getContextLength());
+    assertTrue(description.getCreated() > 0);
+  }
+
+  @Test
+  void readinessAndMetrics() {
+    given().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
+    var health = HealthGrpc.newBlockingStub(channel);
+    for (String service : List.of("", LanguageModelGrpc.SERVICE_NAME)) {
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING,
+          health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus(), "gRPC health of '" + service + "'");
+    }
+    generate(request(greedy(2), text("user", "metrics please")));
+    given().get("/q/metrics").then().statusCode(200)
+        .body(containsString("vllm:num_requests_running"))
+        .body(containsString("vllm:num_requests_waiting"))
+        .body(containsString("vllm:time_to_first_token_seconds"))
+        .body(containsString("vllm:generation_tokens_total"));
+  }
+
+  private double runningRequests() {
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    return metrics.lines().filter(l -> l.startsWith("vllm:num_requests_running"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+  }
+
+  private StatusRuntimeException assertInvalid(GenerateRequest request, String field) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(request));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    assertTrue(e.getStatus().getDescription().startsWith(field), e.getStatus().getDescription());
+    return e;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.varco.system;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.restassured.http.ContentType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code usage.prompt_tokens} of a turn with an image minus the same turn without it, for images
+ * of many sizes and aspect ratios, against the LLaVA-OneVision reference counts. The counts come
+ * from the fixture vision-service's tests check against, produced by an independent Python port of
+ * transformers' {@code LlavaOnevisionProcessor._get_number_of_features}
+ * (vision-service/src/test/python/anyres_token_counts.py).
+ *
+ * <p>The difference is the image token count plus one: the checkpoint's chat template writes
+ * {@code "<image>\n"}, so an image adds its embedding rows and the newline after the placeholder.
+ */
+@ExtendWith(RunningStack.class)
+class ImageTokenUsageSystemTest {
+  private static final Path FIXTURE =
+      Path.of("..", "vision-service", "src", "test", "resources", "fixtures", "anyres-token-counts.json");
+  /** Largest side sent through the stack here; bigger sizes are covered by vision-service's own tests. */
+  private static final int MAX_SIDE = 2304;
+  private static final String QUESTION = "What is in this picture?";
+
+  private static List<JsonNode> cases;
+
+  @BeforeAll
+  static void readFixture() throws Exception {
+    JsonNode fixture = new ObjectMapper().readTree(FIXTURE.toFile());
+    cases = new ArrayList<>();
+    for (JsonNode c : fixture.get("cases")) {
+      if (c.get("width").asInt() <= MAX_SIDE && c.get("height").asInt() <= MAX_SIDE) {
+        cases.add(c);
+      }
+    }
+  }
+
+  private static int promptTokens(String body) {
+    return given().contentType(ContentType.JSON).body(body)
+        .when().post(RunningStack.get().gatewayUrl() + "/v1/chat/completions")
+        .then().statusCode(200)
+        .extract().path("usage.prompt_tokens");
+  }
+
+  @Test
+  void imageTurnsAddExactlyTheReferenceTokenCount() {
+    int withoutImage = promptTokens("""
+        {"max_tokens": 1, "temperature": 0,
+         "messages": [{"role": "user", "content": [{"type": "text", "text": "%s"}]}]}""".formatted(QUESTION));
+    assertTrue(cases.size() >= 20, "the fixture should offer at least 20 sizes up to " + MAX_SIDE + " px");
+    List<String> mismatches = new ArrayList<>();
+    for (JsonNode c : cases) {
+      int width = c.get("width").asInt();
+      int height = c.get("height").asInt();
+      int expected = c.get("tokens").asInt();
+      String image = TestImages.dataUrl("image/png", TestImages.png(width, height));
+      int withImage = promptTokens(ChatCompletionsSystemTest.imageTurn(QUESTION, image, false, 1));
+      if (withImage - withoutImage != expected + 1) {
+        mismatches.add(width + "x" + height + ": expected " + expected + " image tokens, usage says "
+            + (withImage - withoutImage - 1));
+      }
+    }
+    assertEquals(List.of(), mismatches);
+  }
+}
