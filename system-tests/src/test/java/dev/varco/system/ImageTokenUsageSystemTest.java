@@ -45,18 +45,20 @@ class ImageTokenUsageSystemTest {
     }
   }
 
-  private static int promptTokens(String body) {
-    return given().contentType(ContentType.JSON).body(body)
+  /** usage.prompt_tokens and usage.prompt_tokens_details.image_tokens of one turn. */
+  private static int[] usage(String body) {
+    var response = given().contentType(ContentType.JSON).body(body)
         .when().post(RunningStack.get().gatewayUrl() + "/v1/chat/completions")
-        .then().statusCode(200)
-        .extract().path("usage.prompt_tokens");
+        .then().statusCode(200).extract();
+    return new int[] {response.path("usage.prompt_tokens"), response.path("usage.prompt_tokens_details.image_tokens")};
   }
 
   @Test
   void imageTurnsAddExactlyTheReferenceTokenCount() {
-    int withoutImage = promptTokens("""
+    int[] withoutImage = usage("""
         {"max_tokens": 1, "temperature": 0,
          "messages": [{"role": "user", "content": [{"type": "text", "text": "%s"}]}]}""".formatted(QUESTION));
+    assertEquals(0, withoutImage[1]);
     assertTrue(cases.size() >= 20, "the fixture should offer at least 20 sizes up to " + MAX_SIDE + " px");
     List<String> mismatches = new ArrayList<>();
     for (JsonNode c : cases) {
@@ -64,10 +66,10 @@ class ImageTokenUsageSystemTest {
       int height = c.get("height").asInt();
       int expected = c.get("tokens").asInt();
       String image = TestImages.dataUrl("image/png", TestImages.png(width, height));
-      int withImage = promptTokens(ChatCompletionsSystemTest.imageTurn(QUESTION, image, false, 1));
-      if (withImage - withoutImage != expected + 1) {
+      int[] withImage = usage(ChatCompletionsSystemTest.imageTurn(QUESTION, image, false, 1));
+      if (withImage[0] - withoutImage[0] != expected + 1 || withImage[1] != expected) {
         mismatches.add(width + "x" + height + ": expected " + expected + " image tokens, usage says "
-            + (withImage - withoutImage - 1));
+            + (withImage[0] - withoutImage[0] - 1) + " by difference and " + withImage[1] + " in its details");
       }
     }
     assertEquals(List.of(), mismatches);

@@ -150,6 +150,10 @@ final class ChatCompletionResponder implements GenerationListener {
     node.put("prompt_tokens", usage.promptTokens());
     node.put("completion_tokens", usage.completionTokens());
     node.put("total_tokens", usage.totalTokens());
+    // OpenAI's details object, plus image_tokens: how many prompt tokens were image embeddings.
+    ObjectNode details = node.putObject("prompt_tokens_details");
+    details.put("cached_tokens", usage.cachedTokens());
+    details.put("image_tokens", usage.imageTokens());
     return node;
   }
 

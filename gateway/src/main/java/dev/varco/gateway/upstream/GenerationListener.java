@@ -28,8 +28,11 @@ public interface GenerationListener {
     }
   }
 
-  /** Token counts of one turn; prompt tokens include image tokens. */
-  record TokenUsage(int promptTokens, int completionTokens) {
+  /**
+   * Token counts of one turn. Prompt tokens include image tokens; {@code imageTokens} and
+   * {@code cachedTokens} say how many of them were image embedding rows and reused KV cache.
+   */
+  record TokenUsage(int promptTokens, int completionTokens, int imageTokens, int cachedTokens) {
     public int totalTokens() {
       return promptTokens + completionTokens;
     }

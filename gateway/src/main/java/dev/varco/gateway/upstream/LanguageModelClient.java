@@ -117,8 +117,9 @@ public class LanguageModelClient {
             case FINISH_REASON_LENGTH -> GenerationListener.FinishReason.LENGTH;
             default -> GenerationListener.FinishReason.STOP;
           };
-          listener.onCompletion(reason, new GenerationListener.TokenUsage(
-              completion.getUsage().getPromptTokens(), completion.getUsage().getCompletionTokens()));
+          var usage = completion.getUsage();
+          listener.onCompletion(reason, new GenerationListener.TokenUsage(usage.getPromptTokens(),
+              usage.getCompletionTokens(), usage.getImageTokens(), usage.getCachedPromptTokens()));
         }
         case EVENT_NOT_SET -> { }
       }
