@@ -3,6 +3,7 @@ package dev.varco.model.cli;
 import dev.varco.model.checkpoint.UnsupportedCheckpointException;
 import dev.varco.model.convert.CheckpointConverter;
 import dev.varco.model.convert.ConversionListener;
+import dev.varco.model.convert.ConversionOptions;
 import dev.varco.model.manifest.ModelManifest;
 import dev.varco.model.tiny.TinyCheckpointGenerator;
 import dev.varco.model.tiny.TinyModel;
@@ -20,8 +21,9 @@ public final class ModelToolsCommand {
       usage:
         generate-tiny --out DIR [--seed N] [--shards N]
             write a tiny Hugging Face LLaVA-OneVision checkpoint (VARCO-VISION-14B-HF format)
-        convert --checkpoint DIR --out DIR [--name NAME]
-            convert a Hugging Face LLaVA-OneVision checkpoint into a service model directory
+        convert --checkpoint DIR --out DIR [--name NAME] [--encoder-variants int8]
+            convert a Hugging Face LLaVA-OneVision checkpoint into a service model directory;
+            --encoder-variants int8 also writes vision/encoder-int8.onnx (int8 dynamic quantization)
         prepare-tiny --out DIR [--seed N]
             generate the tiny checkpoint into DIR-hf and convert it into DIR (skipped when done)
       """;
@@ -55,7 +57,8 @@ public final class ModelToolsCommand {
         }
         case "convert" -> {
           ModelManifest manifest = CheckpointConverter.convert(Path.of(required(options, "checkpoint")),
-              Path.of(required(options, "out")), options.get("name"), printer());
+              Path.of(required(options, "out")), options.get("name"),
+              ConversionOptions.withEncoderVariants(options.getOrDefault("encoder-variants", "")), printer());
           report(manifest, Path.of(options.get("out")));
         }
         case "prepare-tiny" -> {

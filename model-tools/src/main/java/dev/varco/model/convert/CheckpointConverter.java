@@ -8,6 +8,7 @@ import dev.varco.model.checkpoint.CheckpointFiles;
 import dev.varco.model.checkpoint.LlavaOnevisionConfig;
 import dev.varco.model.checkpoint.LlavaOnevisionTensors;
 import dev.varco.model.checkpoint.UnsupportedCheckpointException;
+import dev.varco.model.manifest.EncoderPrecision;
 import dev.varco.model.manifest.ModelManifest;
 import dev.varco.model.manifest.ModelManifestIO;
 import java.io.IOException;
@@ -45,6 +46,16 @@ public final class CheckpointConverter {
    */
   public static ModelManifest convert(Path checkpointDir, Path outDir, String name, ConversionListener listener)
       throws IOException {
+    return convert(checkpointDir, outDir, name, ConversionOptions.DEFAULT, listener);
+  }
+
+  /**
+   * As {@link #convert(Path, Path, String, ConversionListener)}, also writing the encoder
+   * variants {@code options} asks for ({@code vision/encoder-<precision>.onnx}, listed in the
+   * manifest's {@code vision.encoder_variants}).
+   */
+  public static ModelManifest convert(Path checkpointDir, Path outDir, String name, ConversionOptions options,
+      ConversionListener listener) throws IOException {
     if (!Files.isDirectory(checkpointDir)) {
       throw new UnsupportedCheckpointException(checkpointDir + " is not a directory");
     }
@@ -75,10 +86,31 @@ public final class CheckpointConverter {
           VISION_DIR + "/" + CheckpointFiles.PREPROCESSOR_CONFIG, LLM_DIR + "/model.safetensors",
           LLM_DIR + "/config.json", LLM_DIR + "/" + CheckpointFiles.TOKENIZER,
           LLM_DIR + "/" + CheckpointFiles.TOKENIZER_CONFIG));
+      List<EncoderPrecision> variants = options.encoderVariants().stream().sorted().toList();
+      Map<String, String> variantFiles = new TreeMap<>();
+      for (EncoderPrecision precision : variants) {
+        String file = VISION_DIR + "/" + encoderFile(precision);
+        variantFiles.put(precision.key(), file);
+        written.add(file);
+        written.add(file + ".data");
+      }
       int fileSteps = 7;
-      ProgressTracker progress = new ProgressTracker(listener, vision.layers() + 2L + llm.mappings().size() + fileSteps);
+      long encoderSteps = vision.layers() + 2L;
+      ProgressTracker progress = new ProgressTracker(listener,
+          encoderSteps * (1 + variants.size()) + llm.mappings().size() + fileSteps);
 
-      vision.export(visionDir.resolve(ENCODER_FILE), visionDir.resolve(ENCODER_DATA_FILE), progress);
+      vision.export(visionDir.resolve(ENCODER_FILE), visionDir.resolve(ENCODER_DATA_FILE), EncoderPrecision.FP32,
+          progress);
+      for (EncoderPrecision precision : EncoderPrecision.values()) {
+        String file = encoderFile(precision);
+        if (variants.contains(precision)) {
+          vision.export(visionDir.resolve(file), visionDir.resolve(file + ".data"), precision, progress);
+        } else if (precision != EncoderPrecision.FP32) {
+          // A variant of an earlier conversion that this one does not list would be stale.
+          Files.deleteIfExists(visionDir.resolve(file));
+          Files.deleteIfExists(visionDir.resolve(file + ".data"));
+        }
+      }
       writeFloats(visionDir.resolve(IMAGE_NEWLINE_FILE),
           tensors.floats(tensors.imageNewline(), config.text().hiddenSize()));
       progress.step("vision encoder", IMAGE_NEWLINE_FILE);
@@ -127,7 +159,8 @@ public final class CheckpointConverter {
               imageMean,
               imageStd,
               rescaleFactor,
-              resample),
+              resample,
+              variantFiles),
           new ModelManifest.Llm(
               LLM_DIR,
               config.text().modelType(),
@@ -147,6 +180,11 @@ public final class CheckpointConverter {
       progress.step("manifest", ModelManifestIO.FILE_NAME);
       return manifest;
     }
+  }
+
+  /** {@code encoder-int8.onnx} for a variant; its weights go to the same name + {@code .data}. */
+  public static String encoderFile(EncoderPrecision precision) {
+    return precision == EncoderPrecision.FP32 ? ENCODER_FILE : "encoder-" + precision.key() + ".onnx";
   }
 
   private static String servedName(Path checkpointDir) {

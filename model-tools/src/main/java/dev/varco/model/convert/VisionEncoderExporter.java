@@ -5,9 +5,11 @@ import static dev.varco.model.onnx.OnnxGraphBuilder.integer;
 import static dev.varco.model.onnx.OnnxGraphBuilder.ints;
 import static dev.varco.model.onnx.OnnxGraphBuilder.string;
 
+import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.varco.model.checkpoint.LlavaOnevisionConfig;
 import dev.varco.model.checkpoint.LlavaOnevisionTensors;
 import dev.varco.model.checkpoint.SiglipVisionConfig;
+import dev.varco.model.manifest.EncoderPrecision;
 import dev.varco.model.onnx.OnnxGraphBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,13 +78,18 @@ final class VisionEncoderExporter {
     return tensors.vision("vision_model.encoder.layers." + layer + "." + suffix);
   }
 
-  /** Writes {@code onnxFile} and its external data file {@code dataFile} (same folder). */
-  void export(Path onnxFile, Path dataFile, ProgressTracker progress) throws IOException {
+  /**
+   * Writes {@code onnxFile} and its external data file {@code dataFile} (same folder) with the
+   * linear layers in {@code precision}.
+   */
+  void export(Path onnxFile, Path dataFile, EncoderPrecision precision, ProgressTracker progress) throws IOException {
     SiglipVisionConfig v = config.vision();
     int d = v.hiddenSize();
     int heads = v.numAttentionHeads();
     int headDim = v.headDim();
+    String stage = precision == EncoderPrecision.FP32 ? "vision encoder" : "vision encoder " + precision.key();
     try (OnnxGraphBuilder g = new OnnxGraphBuilder("siglip_projector", dataFile)) {
+      Linears linears = new Linears(g, precision);
       String[] batch = {"N"};
       String x = g.floatInput(INPUT, batch, -1, v.numChannels(), v.imageSize(), v.imageSize());
       String bySequence = g.int64Constant("shape_batch_hidden_patches", 0, d, -1);
@@ -98,16 +105,16 @@ final class VisionEncoderExporter {
       x = g.node("Reshape", "patches_flat", List.of(x, bySequence));
       x = g.node("Transpose", "patch_rows", List.of(x), ints("perm", 0, 2, 1));
       x = g.node("Add", "embeddings", List.of(x, weight(g, "vision_model.embeddings.position_embedding.weight")));
-      progress.step("vision encoder", "embeddings");
+      progress.step(stage, "embeddings");
 
       String visionGelu = v.hiddenAct().equals("gelu_pytorch_tanh") ? "tanh" : "none";
       for (int layer = 0; layer < layers(); layer++) {
         String p = "vision_model.encoder.layers." + layer + ".";
         // Attention block (pre-norm).
         String normed = layerNorm(g, x, p + "layer_norm1", v.layerNormEps());
-        String q = linear(g, normed, p + "self_attn.q_proj");
-        String k = linear(g, normed, p + "self_attn.k_proj");
-        String val = linear(g, normed, p + "self_attn.v_proj");
+        String q = linears.vision(normed, p + "self_attn.q_proj");
+        String k = linears.vision(normed, p + "self_attn.k_proj");
+        String val = linears.vision(normed, p + "self_attn.v_proj");
         q = g.node("Transpose", "q_heads", List.of(g.node("Reshape", "q", List.of(q, toHeads))), ints("perm", 0, 2, 1, 3));
         k = g.node("Transpose", "k_heads_t", List.of(g.node("Reshape", "k", List.of(k, toHeads))), ints("perm", 0, 2, 3, 1));
         val = g.node("Transpose", "v_heads", List.of(g.node("Reshape", "v", List.of(val, toHeads))), ints("perm", 0, 2, 1, 3));
@@ -116,23 +123,23 @@ final class VisionEncoderExporter {
         String context = g.node("MatMul", "context", List.of(probs, val));
         context = g.node("Transpose", "context_tokens", List.of(context), ints("perm", 0, 2, 1, 3));
         context = g.node("Reshape", "context_flat", List.of(context, fromHeads));
-        x = g.node("Add", "attention_residual", List.of(x, linear(g, context, p + "self_attn.out_proj")));
+        x = g.node("Add", "attention_residual", List.of(x, linears.vision(context, p + "self_attn.out_proj")));
         // MLP block (pre-norm).
         normed = layerNorm(g, x, p + "layer_norm2", v.layerNormEps());
-        String hidden = g.node("Gelu", "mlp_act", List.of(linear(g, normed, p + "mlp.fc1")),
+        String hidden = g.node("Gelu", "mlp_act", List.of(linears.vision(normed, p + "mlp.fc1")),
             string("approximate", visionGelu));
-        x = g.node("Add", "mlp_residual", List.of(x, linear(g, hidden, p + "mlp.fc2")));
-        progress.step("vision encoder", "layer " + (layer + 1) + "/" + layers());
+        x = g.node("Add", "mlp_residual", List.of(x, linears.vision(hidden, p + "mlp.fc2")));
+        progress.step(stage, "layer " + (layer + 1) + "/" + layers());
       }
 
       // Projector: linear_1, GELU, linear_2.
       String projectorGelu = config.projectorHiddenAct().equals("gelu_pytorch_tanh") ? "tanh" : "none";
-      String h = projectorLinear(g, x, "linear_1", false);
+      String h = linears.projector(x, "linear_1", null);
       h = g.node("Gelu", "projector_act", List.of(h), string("approximate", projectorGelu));
-      projectorLinear(g, h, "linear_2", true);
+      linears.projector(h, "linear_2", OUTPUT);
       g.floatOutput(OUTPUT, batch, -1, config.tokensPerTile(), config.text().hiddenSize());
       g.save(onnxFile, "varco-model-tools");
-      progress.step("vision encoder", "projector");
+      progress.step(stage, "projector");
     }
   }
 
@@ -149,41 +156,66 @@ final class VisionEncoderExporter {
         integer("axis", -1), floating("epsilon", (float) eps));
   }
 
-  /** {@code x W^T + b} as MatMul + Add; the weight is stored pre-transposed to [in, out]. */
-  private String linear(OnnxGraphBuilder g, String x, String prefix) throws IOException {
-    String product = g.node("MatMul", "linear",
-        List.of(x, transposedWeight(g, tensors.vision(prefix + ".weight"), prefix + ".weight")));
-    return g.node("Add", "linear_bias", List.of(product, weight(g, prefix + ".bias")));
-  }
+  /** Writes {@code x W^T + b} nodes in one precision; weights are stored pre-transposed to [in, out]. */
+  private final class Linears {
+    private final OnnxGraphBuilder g;
+    private final EncoderPrecision precision;
 
-  private String projectorLinear(OnnxGraphBuilder g, String x, String layer, boolean isOutput) throws IOException {
-    String graphName = "multi_modal_projector." + layer;
-    boolean hasBias = config.multimodalProjectorBias();
-    List<String> matmulInputs =
-        List.of(x, transposedWeight(g, tensors.projector(layer + ".weight"), graphName + ".weight"));
-    if (!hasBias) {
-      return isOutput ? g.namedNode("MatMul", OUTPUT, matmulInputs) : g.node("MatMul", layer, matmulInputs);
+    Linears(OnnxGraphBuilder g, EncoderPrecision precision) {
+      this.g = g;
+      this.precision = precision;
     }
-    String product = g.node("MatMul", layer, matmulInputs);
-    String biasName = tensors.projector(layer + ".bias");
-    var biasInfo = tensors.weights().info(biasName);
-    String bias = g.weight(graphName + ".bias", tensors.weights().floats(biasName), biasInfo.shape());
-    return isOutput
-        ? g.namedNode("Add", OUTPUT, List.of(product, bias))
-        : g.node("Add", layer + "_bias", List.of(product, bias));
+
+    String vision(String x, String prefix) throws IOException {
+      String product = product(x, tensors.vision(prefix + ".weight"), prefix + ".weight");
+      return g.node("Add", "linear_bias", List.of(product, weight(g, prefix + ".bias")));
+    }
+
+    /** A projector layer; {@code outputName} non-null makes its result that graph output. */
+    String projector(String x, String layer, String outputName) throws IOException {
+      String graphName = "multi_modal_projector." + layer;
+      String product = product(x, tensors.projector(layer + ".weight"), graphName + ".weight");
+      if (!config.multimodalProjectorBias()) {
+        return outputName == null ? product : g.namedNode("Identity", outputName, List.of(product));
+      }
+      String biasName = tensors.projector(layer + ".bias");
+      String bias = g.weight(graphName + ".bias", tensors.weights().floats(biasName),
+          tensors.weights().info(biasName).shape());
+      return outputName == null
+          ? g.node("Add", layer + "_bias", List.of(product, bias))
+          : g.namedNode("Add", outputName, List.of(product, bias));
+    }
+
+    private String product(String x, String checkpointName, String graphName) throws IOException {
+      var info = tensors.weights().info(checkpointName);
+      int out = (int) info.shape()[0];
+      int in = (int) info.shape()[1];
+      float[] transposed = transpose(tensors.weights().floats(checkpointName), out, in);
+      if (precision == EncoderPrecision.FP32) {
+        return g.node("MatMul", "linear", List.of(x, g.weight(graphName + ".T", transposed, in, out)));
+      }
+      // The pattern ONNX Runtime fuses into DynamicQuantizeMatMul: quantize the activations per
+      // run (uint8, one scale and zero point per tensor), integer matmul with the int8 weights,
+      // then rescale by activation scale * per-column weight scale.
+      Int8ColumnQuantization quantized = Int8ColumnQuantization.of(transposed, in, out);
+      String weightQ = g.int8Weight(graphName + ".T.int8", quantized.values(), in, out);
+      String weightScales = g.weight(graphName + ".T.scale", quantized.scales(), out);
+      List<String> xq = g.multiOutputNode("DynamicQuantizeLinear", "x_quantized", 3, List.of(x));
+      String integers = g.node("MatMulInteger", "linear_int", List.of(xq.get(0), weightQ, xq.get(2)));
+      String floats = g.node("Cast", "linear_int_float", List.of(integers),
+          integer("to", TensorProto.DataType.FLOAT_VALUE));
+      String scales = g.node("Mul", "linear_scales", List.of(xq.get(1), weightScales));
+      return g.node("Mul", "linear_dequantized", List.of(floats, scales));
+    }
   }
 
-  private String transposedWeight(OnnxGraphBuilder g, String name, String graphName) throws IOException {
-    var info = tensors.weights().info(name);
-    int out = (int) info.shape()[0];
-    int in = (int) info.shape()[1];
-    float[] w = tensors.weights().floats(name);
+  private static float[] transpose(float[] w, int out, int in) {
     float[] t = new float[w.length];
     for (int o = 0; o < out; o++) {
       for (int i = 0; i < in; i++) {
         t[i * out + o] = w[o * in + i];
       }
     }
-    return g.weight(graphName + ".T", t, in, out);
+    return t;
   }
 }

@@ -1,9 +1,11 @@
 package dev.varco.model.manifest;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The contents of {@code manifest.json} at the root of a service model directory: everything
@@ -61,7 +63,34 @@ public record ModelManifest(
       @JsonProperty("image_std") List<Double> imageStd,
       @JsonProperty("rescale_factor") double rescaleFactor,
       /* PIL resampling filter id (3 = bicubic), as in the preprocessor config. */
-      @JsonProperty("resample") int resample) {}
+      @JsonProperty("resample") int resample,
+      /* Optional extra encoder graphs by precision key ("int8" -> path), same input and output as
+         encoder; absent in manifests written before variants existed, and when none was written. */
+      @JsonProperty("encoder_variants") @JsonInclude(JsonInclude.Include.NON_EMPTY)
+          Map<String, String> encoderVariants) {
+
+    public Vision {
+      encoderVariants = encoderVariants == null ? Map.of() : Map.copyOf(encoderVariants);
+    }
+
+    /** The manifest shape before encoder variants: only the float32 encoder. */
+    public Vision(String encoder, String encoderInput, String encoderOutput, int imageSize, int patchSize,
+        int tokensPerTile, int hiddenSize, int visionFeatureLayer, String visionFeatureSelectStrategy,
+        String visionAspectRatio, List<List<Integer>> imageGridPinpoints, String imageNewline,
+        String preprocessorConfig, List<Double> imageMean, List<Double> imageStd, double rescaleFactor,
+        int resample) {
+      this(encoder, encoderInput, encoderOutput, imageSize, patchSize, tokensPerTile, hiddenSize, visionFeatureLayer,
+          visionFeatureSelectStrategy, visionAspectRatio, imageGridPinpoints, imageNewline, preprocessorConfig,
+          imageMean, imageStd, rescaleFactor, resample, Map.of());
+    }
+
+    /** The graph file of {@code precision}, relative to the model directory, if this model has one. */
+    public Optional<String> encoder(EncoderPrecision precision) {
+      return precision == EncoderPrecision.FP32
+          ? Optional.ofNullable(encoder)
+          : Optional.ofNullable(encoderVariants.get(precision.key()));
+    }
+  }
 
   /** The decoder, stored under {@code dir} in the Hugging Face Qwen2 layout Jlama loads. */
   @JsonIgnoreProperties(ignoreUnknown = true)

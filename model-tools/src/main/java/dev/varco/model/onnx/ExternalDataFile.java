@@ -24,9 +24,18 @@ final class ExternalDataFile implements AutoCloseable {
 
   /** Appends float32 values little-endian; returns their offset in the file. */
   long append(float[] values) throws IOException {
-    long aligned = (position + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
     ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buffer.asFloatBuffer().put(values);
+    return append(buffer);
+  }
+
+  /** Appends raw bytes (int8 weights); returns their offset in the file. */
+  long append(byte[] values) throws IOException {
+    return append(ByteBuffer.wrap(values));
+  }
+
+  private long append(ByteBuffer buffer) throws IOException {
+    long aligned = (position + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
     long at = aligned;
     while (buffer.hasRemaining()) {
       at += channel.write(buffer, at);

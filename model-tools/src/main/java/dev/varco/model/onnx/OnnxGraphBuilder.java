@@ -68,22 +68,36 @@ public final class OnnxGraphBuilder implements AutoCloseable {
 
   /** A float32 weight stored in the external data file. */
   public String weight(String name, float[] values, long... dims) throws IOException {
-    long count = 1;
+    checkCount(name, values.length, dims);
+    return externalTensor(name, TensorProto.DataType.FLOAT, data.append(values), (long) values.length * Float.BYTES,
+        dims);
+  }
+
+  /** An int8 weight (quantized values) stored in the external data file. */
+  public String int8Weight(String name, byte[] values, long... dims) throws IOException {
+    checkCount(name, values.length, dims);
+    return externalTensor(name, TensorProto.DataType.INT8, data.append(values), values.length, dims);
+  }
+
+  private static void checkCount(String name, int count, long... dims) {
+    long expected = 1;
     for (long dim : dims) {
-      count *= dim;
+      expected *= dim;
     }
-    if (count != values.length) {
-      throw new IllegalArgumentException("weight " + name + " has " + values.length + " values for shape "
+    if (count != expected) {
+      throw new IllegalArgumentException("weight " + name + " has " + count + " values for shape "
           + java.util.Arrays.toString(dims));
     }
-    long offset = data.append(values);
+  }
+
+  private String externalTensor(String name, TensorProto.DataType type, long offset, long length, long... dims) {
     TensorProto.Builder tensor = TensorProto.newBuilder()
         .setName(name)
-        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+        .setDataType(type.getNumber())
         .setDataLocation(TensorProto.DataLocation.EXTERNAL)
         .addExternalData(entry("location", dataLocation))
         .addExternalData(entry("offset", Long.toString(offset)))
-        .addExternalData(entry("length", Long.toString((long) values.length * Float.BYTES)));
+        .addExternalData(entry("length", Long.toString(length)));
     for (long dim : dims) {
       tensor.addDims(dim);
     }
@@ -120,6 +134,23 @@ public final class OnnxGraphBuilder implements AutoCloseable {
         .addOutput(output)
         .addAllAttribute(List.of(attributes)));
     return output;
+  }
+
+  /** Adds a node with several outputs (e.g. DynamicQuantizeLinear's y, scale, zero point); returns their names. */
+  public List<String> multiOutputNode(String opType, String outputHint, int outputs, List<String> inputs,
+      AttributeProto... attributes) {
+    String name = outputHint + "_" + nextId++;
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < outputs; i++) {
+      names.add(name + "_" + i);
+    }
+    graph.addNode(NodeProto.newBuilder()
+        .setOpType(opType)
+        .setName(name)
+        .addAllInput(inputs)
+        .addAllOutput(names)
+        .addAllAttribute(List.of(attributes)));
+    return names;
   }
 
   /** Adds a node whose output gets exactly {@code outputName} (a graph output). */

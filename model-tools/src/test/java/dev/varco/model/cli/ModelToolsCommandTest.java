@@ -18,8 +18,9 @@ class ModelToolsCommandTest {
     assertEquals(0, ModelToolsCommand.run(new String[] {"generate-tiny", "--out", hf.toString(), "--seed", "4"}));
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")));
     assertEquals(0, ModelToolsCommand.run(new String[] {"convert", "--checkpoint", hf.toString(), "--out",
-        model.toString(), "--name", "tiny-cli"}));
+        model.toString(), "--name", "tiny-cli", "--encoder-variants", "int8"}));
     assertTrue(Files.isRegularFile(model.resolve("manifest.json")));
+    assertTrue(Files.isRegularFile(model.resolve("vision/encoder-int8.onnx")));
   }
 
   @Test
@@ -30,5 +31,7 @@ class ModelToolsCommandTest {
     assertEquals(2, ModelToolsCommand.run(new String[] {"convert", "--out", work.toString()}));
     assertEquals(1, ModelToolsCommand.run(new String[] {"convert", "--checkpoint", work.toString(), "--out",
         work.resolve("out").toString()}));
+    assertEquals(2, ModelToolsCommand.run(new String[] {"convert", "--checkpoint", work.toString(), "--out",
+        work.resolve("out").toString(), "--encoder-variants", "fp8"}));
   }
 }
