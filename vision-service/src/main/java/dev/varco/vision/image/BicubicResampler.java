@@ -1,102 +1,149 @@
 package dev.varco.vision.image;
 
+import java.util.Arrays;
+
 /**
- * Separable bicubic resize (Keys kernel, a = -0.5, widened when shrinking so that every source
- * pixel contributes, as PIL's {@code Image.resize(..., BICUBIC)} does). Arithmetic stays in
- * floating point between the two passes and rounds once at the end, so values can differ from
- * PIL's by a grey level; the geometry (sizes, sample centres) is the same.
+ * PIL's {@code Image.resize(size, Image.BICUBIC)} on an 8-bit RGB image, ported from Pillow's
+ * {@code libImaging/Resample.c} so that resized pixels match the reference processor's: a
+ * separable convolution, horizontal pass first, each pass only when that side changes; the
+ * Keys kernel (a = -0.5, support 2) stretched by the scale when shrinking so every source pixel
+ * contributes (antialiasing); weights normalised to sum 1, then turned into 22-bit fixed point;
+ * each pass rounds (a half is pre-added) and clamps to 8 bits before the next one reads it.
  */
 public final class BicubicResampler {
   private static final double SUPPORT = 2.0;
   private static final double A = -0.5;
+  /** Pillow's PRECISION_BITS for 8-bit images: 32 - 8 - 2. */
+  private static final int PRECISION_BITS = 22;
+  private static final int HALF = 1 << (PRECISION_BITS - 1);
 
   private BicubicResampler() {}
 
   public static RgbImage resize(RgbImage source, int width, int height) {
-    if (width == source.width() && height == source.height()) {
-      return source;
+    if (width <= 0 || height <= 0) {
+      throw new IllegalArgumentException("resize target must be positive, got " + width + "x" + height);
     }
-    Taps horizontal = Taps.of(source.width(), width);
-    Taps vertical = Taps.of(source.height(), height);
+    RgbImage image = source;
+    if (width != image.width()) {
+      image = horizontal(image, width, Coefficients.of(image.width(), width));
+    }
+    if (height != image.height()) {
+      image = vertical(image, height, Coefficients.of(image.height(), height));
+    }
+    return image;
+  }
 
-    // Pass 1: rows of the source -> width columns.
-    float[] wide = new float[source.height() * width * 3];
-    byte[] in = source.pixels();
-    for (int y = 0; y < source.height(); y++) {
-      int rowStart = y * source.width();
+  private static RgbImage horizontal(RgbImage in, int width, Coefficients taps) {
+    byte[] src = in.pixels();
+    byte[] out = new byte[width * in.height() * 3];
+    int inWidth = in.width();
+    for (int y = 0; y < in.height(); y++) {
+      int row = y * inWidth;
       for (int x = 0; x < width; x++) {
-        float r = 0;
-        float g = 0;
-        float b = 0;
-        int first = horizontal.first[x];
-        for (int k = 0; k < horizontal.count[x]; k++) {
-          float weight = horizontal.weights[x][k];
-          int p = (rowStart + first + k) * 3;
-          r += weight * (in[p] & 0xFF);
-          g += weight * (in[p + 1] & 0xFF);
-          b += weight * (in[p + 2] & 0xFF);
+        int first = taps.first[x];
+        int count = taps.count[x];
+        int kernelStart = x * taps.stride;
+        int r = HALF;
+        int g = HALF;
+        int b = HALF;
+        for (int k = 0; k < count; k++) {
+          int weight = taps.weights[kernelStart + k];
+          int p = (row + first + k) * 3;
+          r += (src[p] & 0xFF) * weight;
+          g += (src[p + 1] & 0xFF) * weight;
+          b += (src[p + 2] & 0xFF) * weight;
         }
         int o = (y * width + x) * 3;
-        wide[o] = r;
-        wide[o + 1] = g;
-        wide[o + 2] = b;
+        out[o] = clip8(r);
+        out[o + 1] = clip8(g);
+        out[o + 2] = clip8(b);
       }
     }
-    // Pass 2: columns -> height rows, rounded and clamped to 8 bits.
-    byte[] out = new byte[width * height * 3];
+    return new RgbImage(width, in.height(), out);
+  }
+
+  private static RgbImage vertical(RgbImage in, int height, Coefficients taps) {
+    byte[] src = in.pixels();
+    int width = in.width();
+    int rowBytes = width * 3;
+    byte[] out = new byte[rowBytes * height];
+    int[] sums = new int[rowBytes];
     for (int y = 0; y < height; y++) {
-      int first = vertical.first[y];
-      for (int x = 0; x < width; x++) {
-        for (int c = 0; c < 3; c++) {
-          float sum = 0;
-          for (int k = 0; k < vertical.count[y]; k++) {
-            sum += vertical.weights[y][k] * wide[((first + k) * width + x) * 3 + c];
-          }
-          out[(y * width + x) * 3 + c] = (byte) Math.clamp(Math.round(sum), 0, 255);
+      Arrays.fill(sums, HALF);
+      int first = taps.first[y];
+      int kernelStart = y * taps.stride;
+      for (int k = 0; k < taps.count[y]; k++) {
+        int weight = taps.weights[kernelStart + k];
+        int p = (first + k) * rowBytes;
+        for (int i = 0; i < rowBytes; i++) {
+          sums[i] += (src[p + i] & 0xFF) * weight;
         }
+      }
+      int o = y * rowBytes;
+      for (int i = 0; i < rowBytes; i++) {
+        out[o + i] = clip8(sums[i]);
       }
     }
     return new RgbImage(width, height, out);
   }
 
-  private static double kernel(double x) {
-    x = Math.abs(x);
-    if (x < 1) {
-      return ((A + 2) * x - (A + 3)) * x * x + 1;
+  /** Fixed point back to 8 bits: the half was pre-added, so the shift rounds; out-of-range sums clamp. */
+  private static byte clip8(int sum) {
+    if (sum >= (1 << PRECISION_BITS << 8)) {
+      return (byte) 255;
     }
-    if (x < 2) {
-      return (((x - 5) * x + 8) * x - 4) * A;
+    if (sum <= 0) {
+      return 0;
     }
-    return 0;
+    return (byte) (sum >> PRECISION_BITS);
   }
 
-  /** For each output position: the first source index, how many follow, and their normalised weights. */
-  private record Taps(int[] first, int[] count, float[][] weights) {
-    static Taps of(int inSize, int outSize) {
+  private static double bicubic(double x) {
+    x = Math.abs(x);
+    if (x < 1.0) {
+      return ((A + 2.0) * x - (A + 3.0)) * x * x + 1;
+    }
+    if (x < 2.0) {
+      return (((x - 5) * x + 8) * x - 4) * A;
+    }
+    return 0.0;
+  }
+
+  /**
+   * Per output position: the first source index, how many source pixels contribute, and their
+   * fixed-point weights ({@code stride} slots per position), computed as Pillow's
+   * {@code precompute_coeffs} + {@code normalize_coeffs_8bpc} do, double arithmetic included.
+   */
+  private record Coefficients(int[] first, int[] count, int[] weights, int stride) {
+    static Coefficients of(int inSize, int outSize) {
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(scale, 1.0);
       double support = SUPPORT * filterScale;
+      int stride = (int) Math.ceil(support) * 2 + 1;
       int[] first = new int[outSize];
       int[] count = new int[outSize];
-      float[][] weights = new float[outSize][];
+      int[] weights = new int[outSize * stride];
+      double[] k = new double[stride];
+      double inverseScale = 1.0 / filterScale;
       for (int i = 0; i < outSize; i++) {
         double centre = (i + 0.5) * scale;
+        // C casts truncate toward zero, as Java's do.
         int lo = Math.max((int) (centre - support + 0.5), 0);
         int hi = Math.min((int) (centre + support + 0.5), inSize);
-        double[] w = new double[hi - lo];
-        double total = 0;
-        for (int j = lo; j < hi; j++) {
-          w[j - lo] = kernel((j - centre + 0.5) / filterScale);
-          total += w[j - lo];
+        int n = hi - lo;
+        double total = 0.0;
+        for (int j = 0; j < n; j++) {
+          k[j] = bicubic((j + lo - centre + 0.5) * inverseScale);
+          total += k[j];
         }
-        weights[i] = new float[w.length];
-        for (int j = 0; j < w.length; j++) {
-          weights[i][j] = (float) (total == 0 ? 0 : w[j] / total);
+        for (int j = 0; j < n; j++) {
+          double w = total != 0.0 ? k[j] / total : k[j];
+          weights[i * stride + j] = (int) (w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
         }
         first[i] = lo;
-        count[i] = hi - lo;
+        count[i] = n;
       }
-      return new Taps(first, count, weights);
+      return new Coefficients(first, count, weights, stride);
     }
   }
 }

@@ -1,38 +1,21 @@
 package dev.varco.vision.image;
 
 /**
- * The EXIF orientation of a JPEG (camera photos are often stored sideways with a tag saying so)
- * and its application, as {@code PIL.ImageOps.exif_transpose} does before the reference
- * processor sees the image. Values follow the EXIF spec: 1 upright ... 8 rotated 90 degrees.
+ * The EXIF orientation of an image (camera photos are often stored sideways with a tag saying
+ * so) and its application, as transformers' {@code load_image} does with
+ * {@code PIL.ImageOps.exif_transpose} before the processor sees the image. Values follow the
+ * EXIF spec: 1 upright ... 8 rotated 90 degrees.
  */
 final class ExifOrientation {
   private static final int TAG_ORIENTATION = 0x0112;
 
   private ExifOrientation() {}
 
-  /** The orientation tag of a JPEG's APP1 Exif segment, or 1 when absent or unreadable. */
-  static int of(byte[] jpeg) {
-    int offset = 2; // after SOI
-    while (offset + 4 <= jpeg.length && (jpeg[offset] & 0xFF) == 0xFF) {
-      int marker = jpeg[offset + 1] & 0xFF;
-      int length = ((jpeg[offset + 2] & 0xFF) << 8) | (jpeg[offset + 3] & 0xFF);
-      if (marker == 0xDA || length < 2) { // start of scan: no metadata after this
-        return 1;
-      }
-      int body = offset + 4;
-      if (marker == 0xE1 && body + 6 <= jpeg.length && isExifHeader(jpeg, body)) {
-        return fromTiff(jpeg, body + 6, Math.min(jpeg.length, offset + 2 + length));
-      }
-      offset += 2 + length;
-    }
-    return 1;
-  }
-
-  private static boolean isExifHeader(byte[] b, int at) {
-    return b[at] == 'E' && b[at + 1] == 'x' && b[at + 2] == 'i' && b[at + 3] == 'f' && b[at + 4] == 0 && b[at + 5] == 0;
-  }
-
-  private static int fromTiff(byte[] b, int tiff, int end) {
+  /**
+   * The orientation tag (0x0112) of IFD0 in the TIFF-structured EXIF block at {@code b[tiff, end)}
+   * (a JPEG's APP1 after "Exif\0\0", a PNG's eXIf chunk); 1 when absent, invalid or unreadable.
+   */
+  static int fromTiff(byte[] b, int tiff, int end) {
     if (tiff + 8 > end) {
       return 1;
     }

@@ -1,7 +1,6 @@
 package dev.varco.vision.image;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,8 +13,11 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Turns PNG or JPEG bytes into an {@link RgbImage}, enforcing {@link ImageLimits} before the
- * expensive steps. Every failure is an {@link ImageRejectedException} whose message names the
+ * Turns PNG or JPEG bytes into the upright {@link RgbImage} transformers' {@code load_image}
+ * would produce ({@code ImageOps.exif_transpose}, then {@code convert("RGB")}), enforcing
+ * {@link ImageLimits} before the expensive steps: the byte size before anything is parsed, the
+ * file structure (chunk lengths and CRCs, JPEG segments) and the header's dimensions before any
+ * pixel is decoded. Every failure is an {@link ImageRejectedException} whose message names the
  * problem; nothing a caller sends can make it throw anything else.
  */
 public final class ImageDecoder {
@@ -29,65 +31,71 @@ public final class ImageDecoder {
     if (bytes.length == 0) {
       throw new ImageRejectedException("image is empty");
     }
-    if (bytes.length > limits.maxBytes()) {
+    limits.checkBytes(bytes.length);
+    ImageHeader header = readHeader(bytes);
+    limits.checkDimensions(header.width(), header.height());
+    RgbImage stored = header.format() == ImageFormat.JPEG && header.channels() == 4
+        ? RgbConversion.ofCmykJpeg(readRaster(bytes, header), header.adobeTransform())
+        : RgbConversion.of(read(bytes, header), header);
+    if (stored.width() != header.width() || stored.height() != header.height()) {
       throw new ImageRejectedException(
-          "image is " + bytes.length + " bytes, over the limit of " + limits.maxBytes() + " bytes");
+          header.format().displayName() + " image is corrupt or truncated: it decodes to " + stored.width() + "x"
+              + stored.height() + ", its header says " + header.width() + "x" + header.height());
     }
+    return ExifOrientation.apply(stored, header.orientation());
+  }
+
+  /** The file's structure and declared size, without decoding pixels. */
+  private static ImageHeader readHeader(byte[] bytes) {
     ImageFormat format = ImageFormat.detect(bytes);
     if (format == ImageFormat.UNKNOWN) {
       throw new ImageRejectedException("image bytes are not an image (no PNG or JPEG signature)");
     }
     if (!format.supported()) {
-      throw new ImageRejectedException(
-          format.displayName() + " images are not supported; send PNG or JPEG");
+      throw new ImageRejectedException(format.displayName() + " images are not supported; send PNG or JPEG");
     }
-    BufferedImage decoded = read(bytes, format);
-    return ExifOrientation.apply(toRgb(decoded), format == ImageFormat.JPEG ? ExifOrientation.of(bytes) : 1);
+    return format == ImageFormat.PNG ? PngStructure.read(bytes) : JpegStructure.read(bytes);
   }
 
-  private BufferedImage read(byte[] bytes, ImageFormat format) {
+  private BufferedImage read(byte[] bytes, ImageHeader header) {
+    return decodeWith(bytes, header, reader -> reader.read(0));
+  }
+
+  /** 4-component JPEGs: the raw samples, since AWT's CMYK conversion is not Pillow's. */
+  private Raster readRaster(byte[] bytes, ImageHeader header) {
+    return decodeWith(bytes, header, reader -> reader.readRaster(0, null));
+  }
+
+  private interface Decode<T> {
+    T run(ImageReader reader) throws IOException;
+  }
+
+  private <T> T decodeWith(byte[] bytes, ImageHeader header, Decode<T> decode) {
+    ImageFormat format = header.format();
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
     try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      // Metadata is ignored: orientation and colour layout came from the structure walk already.
       reader.setInput(input, true, true);
-      // The header gives the size; refuse oversized images before allocating their pixels.
-      checkDimensions(reader.getWidth(0), reader.getHeight(0));
       reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-      BufferedImage image = reader.read(0);
+      T decoded = decode.run(reader);
       if (!warnings.isEmpty()) {
         // ImageIO returns a half-grey picture for a truncated JPEG and only warns about it.
         throw new ImageRejectedException(
             format.displayName() + " image is corrupt or truncated: " + String.join("; ", warnings));
       }
-      return image;
+      return decoded;
     } catch (ImageRejectedException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new ImageRejectedException(
-          format.displayName() + " image is corrupt or truncated: " + describe(e));
+      throw new ImageRejectedException(format.displayName() + " image is corrupt or truncated: " + describe(e));
     } finally {
       reader.dispose();
     }
   }
 
-  private void checkDimensions(int width, int height) {
-    if (width <= 0 || height <= 0) {
-      throw new ImageRejectedException("image has no pixels (" + width + "x" + height + ")");
-    }
-    if (width > limits.maxSide() || height > limits.maxSide()) {
-      throw new ImageRejectedException(
-          "image is " + width + "x" + height + ", over the limit of " + limits.maxSide() + " pixels per side");
-    }
-    if ((long) width * height > limits.maxPixels()) {
-      throw new ImageRejectedException(
-          "image is " + width + "x" + height + " = " + (long) width * height + " pixels, over the limit of "
-              + limits.maxPixels() + " pixels");
-    }
-  }
-
   private static ImageReader readerFor(ImageFormat format) {
-    Iterator<ImageReader> readers =
-        ImageIO.getImageReadersByFormatName(format == ImageFormat.PNG ? "png" : "jpeg");
+    Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format == ImageFormat.PNG ? "png" : "jpeg");
     if (!readers.hasNext()) {
       throw new IllegalStateException("this JVM has no ImageIO reader for " + format.displayName());
     }
@@ -97,62 +105,5 @@ public final class ImageDecoder {
   private static String describe(Throwable e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
-  }
-
-  /**
-   * RGB as the reference's {@code convert_to_rgb} produces it: transparent pixels are composited
-   * over white; grey levels are copied as they are (AWT's colour-managed path would re-gamma them).
-   */
-  static RgbImage toRgb(BufferedImage image) {
-    int width = image.getWidth();
-    int height = image.getHeight();
-    byte[] rgb = new byte[width * height * 3];
-    ColorModel model = image.getColorModel();
-    Raster raster = image.getRaster();
-    boolean grey = model.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY
-        && raster.getNumBands() <= 2;
-    int[] row = new int[width];
-    for (int y = 0; y < height; y++) {
-      if (!grey) {
-        image.getRGB(0, y, width, 1, row, 0, width);
-      }
-      for (int x = 0; x < width; x++) {
-        int r;
-        int g;
-        int b;
-        int alpha;
-        if (grey) {
-          int level = to8Bits(raster.getSample(x, y, 0), model.getComponentSize(0));
-          r = g = b = level;
-          alpha = raster.getNumBands() == 2 ? to8Bits(raster.getSample(x, y, 1), model.getComponentSize(1)) : 255;
-        } else {
-          int argb = row[x];
-          alpha = model.hasAlpha() ? argb >>> 24 : 255;
-          r = (argb >> 16) & 0xFF;
-          g = (argb >> 8) & 0xFF;
-          b = argb & 0xFF;
-        }
-        int offset = (y * width + x) * 3;
-        rgb[offset] = (byte) overWhite(r, alpha);
-        rgb[offset + 1] = (byte) overWhite(g, alpha);
-        rgb[offset + 2] = (byte) overWhite(b, alpha);
-      }
-    }
-    return new RgbImage(width, height, rgb);
-  }
-
-  private static int to8Bits(int sample, int bits) {
-    if (bits == 8) {
-      return sample;
-    }
-    int max = (1 << bits) - 1;
-    return (int) Math.round(sample * 255.0 / max);
-  }
-
-  private static int overWhite(int channel, int alpha) {
-    if (alpha == 255) {
-      return channel;
-    }
-    return (channel * alpha + 255 * (255 - alpha) + 127) / 255;
   }
 }
