@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.varco.model.manifest.EncoderPrecision;
 import dev.varco.model.manifest.InvalidModelDirectoryException;
 import dev.varco.model.manifest.ModelManifest;
 import dev.varco.vision.image.TileBatch;
@@ -11,6 +12,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
@@ -43,35 +45,72 @@ public final class EncoderSession implements AutoCloseable {
     this.batchSize = batchSize;
   }
 
+  /**
+   * Opens the encoder graph of {@code options.precision()} on the configured execution provider.
+   *
+   * @throws InvalidModelDirectoryException when the graph is missing or does not load
+   * @throws ExecutionProviderUnavailableException when {@code cuda} is configured and cannot load
+   */
   public static EncoderSession open(Path modelDir, ModelManifest.Vision vision, EncoderOptions options) {
-    Path graph = modelDir.resolve(vision.encoder());
+    Path graph = modelDir.resolve(graphFile(vision, options.precision()));
     if (!Files.isRegularFile(graph)) {
-      throw new InvalidModelDirectoryException("vision.encoder " + graph + " does not exist");
-    }
-    if (options.executionProvider() == ExecutionProvider.AUTO) {
-      LOG.info("execution provider auto: this build carries the CPU provider only, encoding on CPU");
+      throw new InvalidModelDirectoryException("encoder graph " + graph + " (" + options.precision().key()
+          + ") does not exist");
     }
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-      sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      sessionOptions.setInterOpNumThreads(1);
-      if (options.intraOpThreads() > 0) {
-        sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-      }
-      // The service shares its cores with request handling: idle ORT threads must not spin.
-      sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
-      long started = System.nanoTime();
-      // Created from the file path so the graph's external weight data resolves next to it.
-      OrtSession session = environment.createSession(graph.toString(), sessionOptions);
-      EncoderSession encoder = new EncoderSession(environment, session, vision, options.batchSize());
-      encoder.checkSignature();
-      LOG.infof("encoder %s loaded in %d ms (inputs %s, outputs %s)", graph, (System.nanoTime() - started) / 1_000_000,
-          session.getInputNames(), session.getOutputNames());
-      return encoder;
+    try {
+      EncoderSession encoder = open(environment, graph, vision, options, options.executionProvider());
+      // Null: auto chose CUDA, which loaded but could not start a session (no device, old driver).
+      return encoder != null ? encoder : open(environment, graph, vision, options, ExecutionProvider.CPU);
     } catch (OrtException e) {
       throw new InvalidModelDirectoryException("cannot load encoder " + graph + ": " + e.getMessage());
     }
+  }
+
+  /** The session on {@code requested}; null when auto's CUDA session failed to start (caller retries on CPU). */
+  private static EncoderSession open(OrtEnvironment environment, Path graph, ModelManifest.Vision vision,
+      EncoderOptions options, ExecutionProvider requested) throws OrtException {
+    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+      // Tuned for one graph run at a time on all cores (shared/notes/onnx-siglip.md): every core
+      // inside the run's operators, none across operators; ALL also fuses the int8 linears.
+      sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      sessionOptions.setInterOpNumThreads(1);
+      sessionOptions.setIntraOpNumThreads(options.effectiveIntraOpThreads());
+      sessionOptions.setCPUArenaAllocator(true);
+      sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+      ExecutionProviderSelector.Selection provider = ExecutionProviderSelector.apply(requested, sessionOptions);
+      if (requested != provider.provider()) {
+        LOG.infof("execution provider %s: running the encoder on %s, %s",
+            requested.name().toLowerCase(Locale.ROOT), provider.provider().name(), provider.reason());
+      }
+      long started = System.nanoTime();
+      OrtSession session;
+      try {
+        // Created from the file path so the graph's external weight data resolves next to it.
+        session = environment.createSession(graph.toString(), sessionOptions);
+      } catch (OrtException e) {
+        if (requested == ExecutionProvider.AUTO && provider.provider() == ExecutionProvider.CUDA) {
+          LOG.infof("execution provider auto: running the encoder on CPU, the CUDA session failed (%s)", e.getMessage());
+          return null;
+        }
+        throw e;
+      }
+      EncoderSession encoder = new EncoderSession(environment, session, vision, options.batchSize());
+      encoder.checkSignature();
+      LOG.infof("encoder %s (%s) loaded on %s with %d intra-op threads in %d ms (inputs %s, outputs %s)", graph,
+          options.precision().key(), provider.provider().name(), options.effectiveIntraOpThreads(),
+          (System.nanoTime() - started) / 1_000_000, session.getInputNames(), session.getOutputNames());
+      return encoder;
+    }
+  }
+
+  /** The manifest's graph for {@code precision}, or an error naming the converter option that writes it. */
+  static String graphFile(ModelManifest.Vision vision, EncoderPrecision precision) {
+    return vision.encoder(precision).orElseThrow(() -> new InvalidModelDirectoryException(
+        "varco.vision.encoder-precision=" + precision.key() + ", but the model directory has no " + precision.key()
+            + " encoder (manifest vision.encoder_variants: " + vision.encoderVariants().keySet()
+            + "); convert the checkpoint with --encoder-variants " + precision.key() + ", or use fp32"));
   }
 
   private void checkSignature() {

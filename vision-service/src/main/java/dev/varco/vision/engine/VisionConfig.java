@@ -1,10 +1,12 @@
 package dev.varco.vision.engine;
 
+import dev.varco.model.manifest.EncoderPrecision;
 import dev.varco.vision.encoder.ExecutionProvider;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
-/** {@code varco.vision.*}: image limits, encoder runtime and queueing. See the module README. */
+/** {@code varco.vision.*}: image limits, encoder runtime, batching, caching and streaming. See the module README. */
 @ConfigMapping(prefix = "varco.vision")
 public interface VisionConfig {
   /** Largest accepted image file. Keep quarkus.grpc.server.max-inbound-message-size above it. */
@@ -19,23 +21,51 @@ public interface VisionConfig {
   @WithDefault("8192")
   int maxImageSide();
 
-  /** auto | cpu. */
+  /** Largest accepted long side / short side, checked from the file header. */
+  @WithDefault("200")
+  double maxImageAspectRatio();
+
+  /** auto | cpu | cuda: auto tries CUDA and falls back to the CPU; cuda fails start-up when CUDA cannot load. */
   @WithDefault("auto")
   ExecutionProvider executionProvider();
+
+  /** fp32 | int8: which encoder graph of the model directory runs (int8 must have been converted). */
+  @WithDefault("fp32")
+  EncoderPrecision encoderPrecision();
+
+  /** ONNX Runtime session.intra_op.allow_spinning: idle threads busy-wait (only worth it on dedicated cores). */
+  @WithDefault("false")
+  boolean allowSpinning();
 
   /** ONNX Runtime intra-op threads per graph run; 0 = one per core. */
   @WithDefault("0")
   int intraOpThreads();
 
-  /** Tiles per encoder graph run. */
+  /** Tiles per encoder graph run; a larger cross-request batch is run as several graph runs. */
   @WithDefault("1")
   int encoderBatchSize();
 
-  /** Images encoded concurrently (each uses intra-op-threads). */
+  /** Threads that decode and tile images, and as many that pack encoder output. */
   @WithDefault("1")
   int workers();
 
   /** Images allowed to wait for a worker; beyond that requests get RESOURCE_EXHAUSTED. */
   @WithDefault("16")
   int queueCapacity();
+
+  /** How long the encoder thread waits for more tiles (from any request) before running a batch that is not full. */
+  @WithDefault("5ms")
+  Duration batchWindow();
+
+  /** Most tiles in one encoder batch; tiles of several requests share a batch, one request's tiles may span batches. */
+  @WithDefault("16")
+  int maxBatchTiles();
+
+  /** Bytes of packed fp16 embeddings kept in the LRU cache; 0 disables the cache. */
+  @WithDefault("536870912")
+  long cacheMaxBytes();
+
+  /** Largest payload chunk on the gRPC stream (the contract allows at most 1 MiB). */
+  @WithDefault("1048576")
+  int streamChunkBytes();
 }

@@ -14,12 +14,12 @@ import dev.varco.vision.image.ImageDecoder;
 import dev.varco.vision.image.ImageLimits;
 import dev.varco.vision.image.PixelNormalization;
 import dev.varco.vision.image.RgbImage;
-import dev.varco.vision.image.TileBatch;
 import java.nio.file.Path;
 
 /**
- * One model's path from image bytes to packed embeddings: decode, plan, tile, encode, pack. Not
- * thread-safe (one encoder session); the engine runs it on its own workers.
+ * One model's path from image bytes to packed embeddings, in the three steps the engine runs on
+ * different threads: {@link #prepare} (decode, plan, tile; thread-safe), the encoder (one thread
+ * only: the {@link TileBatcher}'s), and {@link #pack} (thread-safe).
  */
 public final class VisionPipeline implements AutoCloseable {
   private final ImageDecoder decoder;
@@ -27,34 +27,44 @@ public final class VisionPipeline implements AutoCloseable {
   private final AnyresTiler tiler;
   private final EncoderSession encoder;
   private final FeaturePacker packer;
+  private final String configDigest;
 
-  private VisionPipeline(
-      ImageDecoder decoder, AnyresPlanner planner, AnyresTiler tiler, EncoderSession encoder, FeaturePacker packer) {
+  private VisionPipeline(ImageDecoder decoder, AnyresPlanner planner, AnyresTiler tiler, EncoderSession encoder,
+      FeaturePacker packer, String configDigest) {
     this.decoder = decoder;
     this.planner = planner;
     this.tiler = tiler;
     this.encoder = encoder;
     this.packer = packer;
+    this.configDigest = configDigest;
   }
 
   public static VisionPipeline open(Path modelDir, ModelManifest manifest, ImageLimits limits, EncoderOptions options) {
     ModelManifest.Vision vision = manifest.vision();
     AnyresGeometry geometry = AnyresGeometry.from(vision);
     float[] newline = ImageNewline.load(modelDir.resolve(vision.imageNewline()), vision.hiddenSize());
+    String configDigest = EmbeddingConfigDigest.of(modelDir, options);
     EncoderSession encoder = EncoderSession.open(modelDir, vision, options);
     return new VisionPipeline(
         new ImageDecoder(limits),
         new AnyresPlanner(geometry),
         new AnyresTiler(geometry.tileSize(), PixelNormalization.from(vision)),
         encoder,
-        new FeaturePacker(newline));
+        new FeaturePacker(newline),
+        configDigest);
   }
 
-  public ImageEmbedding embed(byte[] imageBytes) {
+  /** Decodes the image and cuts it into normalised encoder tiles. */
+  public PreparedImage prepare(byte[] imageBytes) {
     RgbImage image = decoder.decode(imageBytes);
     AnyresPlan plan = planner.plan(image.width(), image.height());
-    TileBatch tiles = tiler.tile(image, plan);
-    float[] packed = packer.pack(encoder.encode(tiles), plan);
+    return new PreparedImage(image.width(), image.height(), plan, tiler.tile(image, plan));
+  }
+
+  /** Packs the tiles' encoder features into the decoder's rows, as fp16 for the wire. */
+  public ImageEmbedding pack(PreparedImage image, float[] tileFeatures) {
+    AnyresPlan plan = image.plan();
+    float[] packed = packer.pack(tileFeatures, plan);
     return new ImageEmbedding(
         image.width(),
         image.height(),
@@ -65,8 +75,23 @@ public final class VisionPipeline implements AutoCloseable {
         Float16Encoding.toLittleEndianBytes(packed));
   }
 
+  /** All three steps on the calling thread, without batching (tools and benchmarks; not thread-safe). */
+  public ImageEmbedding embed(byte[] imageBytes) {
+    PreparedImage image = prepare(imageBytes);
+    return pack(image, encoder.encode(image.tiles()));
+  }
+
+  public EncoderSession encoder() {
+    return encoder;
+  }
+
   public AnyresPlanner planner() {
     return planner;
+  }
+
+  /** The configuration part of every cache key for this pipeline's embeddings. */
+  public String configDigest() {
+    return configDigest;
   }
 
   @Override

@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** With one worker and one queue slot, a burst is partly refused with RESOURCE_EXHAUSTED, and the rest served. */
+/**
+ * With one worker and one queue slot, a burst is partly refused with RESOURCE_EXHAUSTED, and the
+ * rest served. The worker hands tiles to the encoder thread only while less than a full batch
+ * waits there, so a burst of large images backs up into the queue.
+ */
 @QuarkusTest
 @TestProfile(QueueLimitTest.OneSlotQueue.class)
 @WithTestResource(TinyModelResource.class)
@@ -42,10 +46,12 @@ class QueueLimitTest {
   @Test
   void aBurstBeyondTheQueueIsRefusedAndServiceContinues() throws Exception {
     ServiceReadiness.await();
-    EncodeRequest large = EncodeRequest.newBuilder().setImage(ByteString.copyFrom(TestImages.png(2304, 2304))).build();
+    // Distinct images: identical ones would share one encode (single flight) instead of queueing.
+    List<EncodeRequest> burst = IntStream.range(0, 8)
+        .mapToObj(i -> EncodeRequest.newBuilder().setImage(ByteString.copyFrom(TestImages.png(2304, 2304 - i))).build())
+        .toList();
     List<Status> outcomes = new CopyOnWriteArrayList<>();
-    List<CompletableFuture<Void>> calls =
-        IntStream.range(0, 8).mapToObj(i -> call(large, outcomes)).toList();
+    List<CompletableFuture<Void>> calls = burst.stream().map(request -> call(request, outcomes)).toList();
     CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
 
     long refused = outcomes.stream().filter(s -> s.getCode() == Status.Code.RESOURCE_EXHAUSTED).count();
@@ -58,8 +64,11 @@ class QueueLimitTest {
         .forEach(s -> assertTrue(s.getDescription().startsWith("vision encoder queue is full"), s.toString()));
 
     outcomes.clear();
-    call(large, outcomes).get(2, TimeUnit.MINUTES);
+    EncodeRequest another = EncodeRequest.newBuilder().setImage(ByteString.copyFrom(TestImages.png(2304, 2000))).build();
+    call(another, outcomes).get(2, TimeUnit.MINUTES);
     assertTrue(outcomes.getFirst().isOk(), "served again after the burst: " + outcomes);
+    assertEquals(0, MetricsScrape.value("varco_vision_num_requests_waiting"), "refused and served images all left the queue");
+    assertEquals(0, MetricsScrape.value("varco_vision_tiles_waiting"));
   }
 
   private CompletableFuture<Void> call(EncodeRequest request, List<Status> outcomes) {

@@ -2,6 +2,7 @@ package dev.varco.vision.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,6 +40,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -230,15 +235,76 @@ class VisionEncoderServiceTest {
   }
 
   @Test
+  void aSecondEncodeOfTheSameImageIsACacheHitWithIdenticalBytes() {
+    byte[] png = TestImages.encode(TestImages.noise(300, 200, 11), "png");
+    double hits = MetricsScrape.value("varco_vision_cache_hits_total");
+    double tiles = MetricsScrape.value("varco_vision_tiles_total");
+    Reply first = encode(png);
+    double tilesAfterFirst = MetricsScrape.value("varco_vision_tiles_total");
+    assertEquals(first.header().getTileCount() + 1, tilesAfterFirst - tiles, "grid tiles + the base tile encoded");
+
+    Reply second = encode(png);
+    assertEquals(hits + 1, MetricsScrape.value("varco_vision_cache_hits_total"));
+    assertEquals(tilesAfterFirst, MetricsScrape.value("varco_vision_tiles_total"), "a hit encodes nothing");
+    assertEquals(first.header(), second.header());
+    assertArrayEquals(first.payload(), second.payload());
+    assertTrue(MetricsScrape.value("varco_vision_cache_size_bytes") >= first.payload().length);
+  }
+
+  @Test
+  void concurrentIdenticalRequestsAreEncodedOnce() throws Exception {
+    byte[] png = TestImages.encode(TestImages.noise(700, 300, 12), "png");
+    double tiles = MetricsScrape.value("varco_vision_tiles_total");
+    double servedWithoutEncoding =
+        MetricsScrape.value("varco_vision_cache_hits_total") + MetricsScrape.value("varco_vision_encode_shared_total");
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Reply>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(callers.submit(() -> encode(png)));
+      }
+      List<Reply> replies = new ArrayList<>();
+      for (Future<Reply> call : calls) {
+        replies.add(call.get(2, TimeUnit.MINUTES));
+      }
+      for (Reply reply : replies) {
+        assertArrayEquals(replies.getFirst().payload(), reply.payload());
+      }
+      // Each later caller either joined the encode in flight or found its result in the cache.
+      assertEquals(replies.getFirst().header().getTileCount() + 1, MetricsScrape.value("varco_vision_tiles_total") - tiles);
+      assertEquals(servedWithoutEncoding + 3,
+          MetricsScrape.value("varco_vision_cache_hits_total") + MetricsScrape.value("varco_vision_encode_shared_total"));
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void healthAndMetricsReportTheLoadedEncoder() {
     assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.newBuilder().build()).getStatus());
     assertEquals(ServingStatus.SERVING,
         health.check(HealthCheckRequest.newBuilder().setService("varco.vision.v1.VisionEncoder").build()).getStatus());
     given().get("/q/health/ready").then().statusCode(200).body(containsString("vision-encoder"));
     encode(TestImages.png(384, 384));
-    given().get("/q/metrics").then().statusCode(200)
-        .body(containsString("varco_vision_encode_seconds_count"))
-        .body(containsString("varco_vision_tiles_total"))
-        .body(containsString("varco_vision_num_requests_waiting"));
+    String metrics = MetricsScrape.text();
+    for (String name : List.of(
+        "varco_vision_encode_seconds_bucket",
+        "varco_vision_encode_seconds_count",
+        "varco_vision_encode_seconds{quantile=\"0.99\"}",
+        "varco_vision_encoder_batch_seconds_bucket",
+        "varco_vision_tiles_total",
+        "varco_vision_batch_tiles_bucket",
+        "varco_vision_batch_images_bucket",
+        "varco_vision_num_requests_waiting",
+        "varco_vision_tiles_waiting",
+        "varco_vision_cache_hits_total",
+        "varco_vision_cache_misses_total",
+        "varco_vision_cache_evictions_total",
+        "varco_vision_cache_size_bytes",
+        "varco_vision_cache_entries",
+        "varco_vision_encode_shared_total",
+        "varco_vision_stream_flow_control_pauses_total")) {
+      assertTrue(metrics.contains(name), name + " missing from /q/metrics");
+    }
   }
 }
