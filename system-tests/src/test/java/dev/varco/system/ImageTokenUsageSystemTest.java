@@ -30,18 +30,25 @@ class ImageTokenUsageSystemTest {
       Path.of("..", "vision-service", "src", "test", "resources", "fixtures", "anyres-token-counts.json");
   /** Largest side sent through the stack here; bigger sizes are covered by vision-service's own tests. */
   private static final int MAX_SIDE = 2304;
+  /** vision-service's default varco.vision.max-image-aspect-ratio: longer strips are refused. */
+  private static final double MAX_ASPECT_RATIO = 200;
   private static final String QUESTION = "What is in this picture?";
 
   private static List<JsonNode> cases;
+  private static List<JsonNode> refusedStrips;
 
   @BeforeAll
   static void readFixture() throws Exception {
     JsonNode fixture = new ObjectMapper().readTree(FIXTURE.toFile());
     cases = new ArrayList<>();
+    refusedStrips = new ArrayList<>();
     for (JsonNode c : fixture.get("cases")) {
-      if (c.get("width").asInt() <= MAX_SIDE && c.get("height").asInt() <= MAX_SIDE) {
-        cases.add(c);
+      int width = c.get("width").asInt();
+      int height = c.get("height").asInt();
+      if (width > MAX_SIDE || height > MAX_SIDE) {
+        continue;
       }
+      (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height) ? refusedStrips : cases).add(c);
     }
   }
 
@@ -73,5 +80,17 @@ class ImageTokenUsageSystemTest {
       }
     }
     assertEquals(List.of(), mismatches);
+  }
+
+  @Test
+  void stripsBeyondTheAspectLimitAreRefusedWithA400() {
+    assertTrue(!refusedStrips.isEmpty(), "the fixture should hold a strip beyond " + MAX_ASPECT_RATIO + ":1");
+    for (JsonNode c : refusedStrips) {
+      String image = TestImages.dataUrl("image/png", TestImages.png(c.get("width").asInt(), c.get("height").asInt()));
+      given().contentType(ContentType.JSON).body(ChatCompletionsSystemTest.imageTurn(QUESTION, image, false, 1))
+          .when().post(RunningStack.get().gatewayUrl() + "/v1/chat/completions")
+          .then().statusCode(400)
+          .body("error.message", org.hamcrest.Matchers.containsString("aspect ratio"));
+    }
   }
 }
