@@ -3,6 +3,7 @@ package dev.varco.llm.api;
 import dev.varco.llm.engine.GenerationRequest;
 import dev.varco.llm.engine.ImageInput;
 import dev.varco.llm.engine.InvalidRequestException;
+import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.text.ChatMessage;
 import dev.varco.proto.llm.v1.ContentPart;
 import dev.varco.proto.llm.v1.GenerateRequest;
@@ -21,6 +22,8 @@ import java.util.Set;
 final class GenerateRequestReader {
   private static final Set<String> ROLES = Set.of("system", "user", "assistant");
   private static final SecureRandom SEEDS = new SecureRandom();
+  /** OpenAI's limit. */
+  static final int MAX_STOP_STRINGS = 4;
 
   private final int maxImages;
 
@@ -47,16 +50,51 @@ final class GenerateRequestReader {
           "messages: " + images.size() + " images exceed the limit of " + maxImages + " per request (varco.llm.max-images)");
     }
     SamplingParams sampling = request.getSampling();
-    float temperature = sampling.getTemperature();
-    if (!Float.isFinite(temperature) || temperature < 0) {
-      throw new InvalidRequestException("sampling.temperature: must be a finite number >= 0, got " + temperature);
-    }
     long maxTokens = Integer.toUnsignedLong(sampling.getMaxTokens());
     if (maxTokens > Integer.MAX_VALUE) {
       throw new InvalidRequestException("sampling.max_tokens: " + maxTokens + " is too large");
     }
+    return new GenerationRequest(
+        request.getRequestId(), messages, images, readSampling(sampling), (int) maxTokens, readStops(sampling));
+  }
+
+  /** Unset optional fields take their "off" value; range errors name the proto field. */
+  private static SamplingSettings readSampling(SamplingParams sampling) {
     long seed = sampling.hasSeed() ? sampling.getSeed() : SEEDS.nextLong();
-    return new GenerationRequest(request.getRequestId(), messages, images, temperature, (int) maxTokens, seed);
+    long topK = Integer.toUnsignedLong(sampling.getTopK());
+    long topLogprobs = Integer.toUnsignedLong(sampling.getTopLogprobs());
+    if (topLogprobs > 0 && !sampling.getLogprobs()) {
+      throw new InvalidRequestException("sampling.top_logprobs: requires sampling.logprobs = true");
+    }
+    try {
+      return new SamplingSettings(
+          sampling.getTemperature(),
+          sampling.hasTopP() ? sampling.getTopP() : 1f,
+          (int) Math.min(topK, Integer.MAX_VALUE),
+          sampling.getMinP(),
+          sampling.hasRepetitionPenalty() ? sampling.getRepetitionPenalty() : 1f,
+          sampling.getPresencePenalty(),
+          sampling.getFrequencyPenalty(),
+          seed,
+          sampling.getLogprobs(),
+          (int) Math.min(topLogprobs, Integer.MAX_VALUE));
+    } catch (IllegalArgumentException e) {
+      // SamplingSettings messages start with the field's proto name ("top_p must be ...").
+      throw new InvalidRequestException("sampling." + e.getMessage());
+    }
+  }
+
+  private static List<String> readStops(SamplingParams sampling) {
+    if (sampling.getStopCount() > MAX_STOP_STRINGS) {
+      throw new InvalidRequestException(
+          "sampling.stop: " + sampling.getStopCount() + " stop strings exceed the limit of " + MAX_STOP_STRINGS);
+    }
+    for (int i = 0; i < sampling.getStopCount(); i++) {
+      if (sampling.getStop(i).isEmpty()) {
+        throw new InvalidRequestException("sampling.stop[" + i + "]: must not be empty");
+      }
+    }
+    return sampling.getStopList();
   }
 
   private static ChatMessage readMessage(Message message, int m, List<ImageInput> images) {

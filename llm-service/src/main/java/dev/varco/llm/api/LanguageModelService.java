@@ -1,5 +1,6 @@
 package dev.varco.llm.api;
 
+import com.google.protobuf.ByteString;
 import dev.varco.llm.config.LlmServiceConfig;
 import dev.varco.llm.engine.BackendUnavailableException;
 import dev.varco.llm.engine.GenerationEngine;
@@ -7,6 +8,7 @@ import dev.varco.llm.engine.GenerationRequest;
 import dev.varco.llm.engine.GenerationSink;
 import dev.varco.llm.engine.GenerationTicket;
 import dev.varco.llm.engine.LoadedModel;
+import dev.varco.llm.engine.TokenLogprob;
 import dev.varco.llm.model.GenerationResult;
 import dev.varco.proto.llm.v1.Completion;
 import dev.varco.proto.llm.v1.DescribeModelRequest;
@@ -22,6 +24,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.inject.Inject;
+import java.util.List;
 
 /**
  * The gRPC edge: validates, hands the request to the engine and relays its output as a stream of
@@ -69,10 +72,20 @@ public class LanguageModelService implements LanguageModel {
   /** Relays engine events to the gRPC stream. */
   private record EmitterSink(MultiEmitter<? super GenerateResponse> emitter, String requestId) implements GenerationSink {
     @Override
-    public void delta(String text, int tokenCount) {
-      emitter.emit(GenerateResponse.newBuilder()
-          .setDelta(TextDelta.newBuilder().setText(text).setTokenCount(tokenCount))
-          .build());
+    public void delta(String text, int tokenCount, List<TokenLogprob> logprobs) {
+      TextDelta.Builder delta = TextDelta.newBuilder().setText(text).setTokenCount(tokenCount);
+      logprobs.forEach(l -> delta.addLogprobs(toProto(l)));
+      emitter.emit(GenerateResponse.newBuilder().setDelta(delta).build());
+    }
+
+    private static dev.varco.proto.llm.v1.TokenLogprob toProto(TokenLogprob logprob) {
+      var proto = dev.varco.proto.llm.v1.TokenLogprob.newBuilder()
+          .setTokenId(logprob.tokenId())
+          .setToken(logprob.token())
+          .setBytes(ByteString.copyFrom(logprob.bytes()))
+          .setLogprob(logprob.logprob());
+      logprob.top().forEach(t -> proto.addTopLogprobs(toProto(t)));
+      return proto.build();
     }
 
     @Override

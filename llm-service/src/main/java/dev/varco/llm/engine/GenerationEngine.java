@@ -5,8 +5,8 @@ import dev.varco.llm.model.DecodeLoop;
 import dev.varco.llm.model.FinishReason;
 import dev.varco.llm.model.GenerationResult;
 import dev.varco.llm.model.PromptRows;
+import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.model.TokenSampler;
-import dev.varco.llm.text.IncrementalDetokenizer;
 import dev.varco.llm.vision.VisionEncoderClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -139,8 +139,8 @@ public class GenerationEngine {
         metrics.waiting.decrementAndGet();
         return;
       }
-      TokenSampler sampler = new TokenSampler(request.temperature(), request.seed());
-      ready.add(new PreparedJob(request.requestId(), prompt, maxTokens, sampler, sink, ticket, admitted));
+      TokenSampler sampler = new TokenSampler(request.sampling());
+      ready.add(new PreparedJob(request.requestId(), prompt, maxTokens, sampler, request.stop(), sink, ticket, admitted));
     } catch (RuntimeException e) {
       metrics.waiting.decrementAndGet();
       if (!ticket.isCancelled()) {
@@ -202,7 +202,8 @@ public class GenerationEngine {
     // Readiness means a token can be decoded, not merely that files were mapped.
     int probe = loaded.manifest().llm().eosTokenIds().getFirst();
     new DecodeLoop(loaded.decoder(), new HashSet<>(), loaded.contextLength())
-        .run(PromptRows.ofTokens(new int[] {probe}), 1, new TokenSampler(0f, 0), () -> false, (token, position) -> {});
+        .run(PromptRows.ofTokens(new int[] {probe}), 1, new TokenSampler(SamplingSettings.greedy()), () -> false,
+            (token, position) -> false);
     loadedAt = Instant.now();
     state = State.READY;
     stateChanges.fire(new ModelStateChanged(State.READY));
@@ -214,7 +215,8 @@ public class GenerationEngine {
   private void execute(PreparedJob job) {
     LoadedModel loaded = model;
     metrics.prompt(job.prompt().length());
-    IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(ids -> loaded.tokenizer().tokenizer().decode(ids));
+    DeltaAssembler deltas =
+        new DeltaAssembler(loaded.tokenizer().tokenizer(), loaded.tokenizer().tokenBytes(), job.stop(), job.sink());
     DecodeLoop loop =
         new DecodeLoop(loaded.decoder(), new HashSet<>(loaded.manifest().llm().eosTokenIds()), loaded.contextLength());
     boolean[] first = {true};
@@ -225,24 +227,17 @@ public class GenerationEngine {
             first[0] = false;
             metrics.firstToken(Duration.ofNanos(System.nanoTime() - job.admittedNanos()));
           }
-          String text = detokenizer.add(token);
-          if (!text.isEmpty()) {
-            job.sink().delta(text, detokenizer.takeTokenCount());
-          }
+          return deltas.add(token);
         });
     if (result.finishReason() == FinishReason.CANCELLED) {
       LOG.debugf("request %s cancelled after %d tokens", job.requestId(), result.completionTokens());
       return;
     }
-    if (result.finishReason() == FinishReason.STOP) {
+    if (result.finishReason() == FinishReason.STOP && !deltas.stopStringMatched()) {
       // The end-of-turn token was sampled but not emitted: it is part of no delta.
       metrics.generated();
     }
-    String rest = detokenizer.flush();
-    int restTokens = detokenizer.takeTokenCount();
-    if (!rest.isEmpty()) {
-      job.sink().delta(rest, restTokens);
-    }
+    deltas.finish();
     metrics.finished(result.finishReason(), Duration.ofNanos(System.nanoTime() - job.admittedNanos()));
     job.sink().completed(result);
   }

@@ -1,18 +1,25 @@
 package dev.varco.llm.engine;
 
+import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.text.ChatMessage;
 import java.util.List;
 
 /**
  * A validated request: the conversation (images as placeholders, their bytes in {@code images} in
- * the same order) and sampling settings.
+ * the same order), sampling settings and stop strings.
  *
  * @param maxTokens 0 = the configured default
  */
 public record GenerationRequest(
-    String requestId, List<ChatMessage> messages, List<ImageInput> images, float temperature, int maxTokens, long seed) {
+    String requestId,
+    List<ChatMessage> messages,
+    List<ImageInput> images,
+    SamplingSettings sampling,
+    int maxTokens,
+    List<String> stop) {
   public GenerationRequest {
     messages = List.copyOf(messages);
     images = List.copyOf(images);
+    stop = List.copyOf(stop);
   }
 }

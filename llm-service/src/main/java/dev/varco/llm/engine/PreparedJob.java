@@ -2,8 +2,9 @@ package dev.varco.llm.engine;
 
 import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.model.TokenSampler;
+import java.util.List;
 
 /** A request whose prompt rows are ready for the model thread. */
 record PreparedJob(
-    String requestId, PromptRows prompt, int maxTokens, TokenSampler sampler, GenerationSink sink, GenerationTicket ticket,
-    long admittedNanos) {}
+    String requestId, PromptRows prompt, int maxTokens, TokenSampler sampler, List<String> stop, GenerationSink sink,
+    GenerationTicket ticket, long admittedNanos) {}

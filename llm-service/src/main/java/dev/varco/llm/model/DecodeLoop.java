@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
  * One request's generation: prefill the prompt rows, then sample and feed back one token at a
  * time until an end-of-turn token, {@code maxTokens}, or cancellation. End-of-turn tokens are not
  * reported to the listener (they are not part of the answer) but are counted as completion tokens,
- * as OpenAI-style servers do.
+ * as OpenAI-style servers do. The listener may also end generation (a stop string matched).
  *
  * <p>The KV cache is created for the request and released when it ends (no reuse across turns
  * yet).
@@ -48,16 +48,22 @@ public final class DecodeLoop {
       if (cancelled.getAsBoolean()) {
         return new GenerationResult(FinishReason.CANCELLED, prompt.length(), prompt.imageRows(), 0);
       }
-      float[] probabilities = model.prefill(prompt, 0, prompt.length(), 0, kv);
+      float[] logits = model.prefill(prompt, 0, prompt.length(), 0, kv);
+      TokenHistory history = new TokenHistory(prompt.textTokenIds());
       int position = prompt.length();
       while (true) {
-        int token = sampler.next(probabilities);
+        SampledToken sampled = sampler.next(logits, history);
+        int token = sampled.tokenId();
+        history.addGenerated(token);
         generated++;
         if (endOfTurnTokens.contains(token)) {
           reason = FinishReason.STOP;
           break;
         }
-        listener.onToken(token, position);
+        if (listener.onToken(sampled, position)) {
+          reason = FinishReason.STOP;
+          break;
+        }
         if (generated >= maxTokens) {
           break;
         }
@@ -65,7 +71,7 @@ public final class DecodeLoop {
           reason = FinishReason.CANCELLED;
           break;
         }
-        probabilities = model.decode(token, position, kv);
+        logits = model.decode(token, position, kv);
         position++;
       }
     }

@@ -1,23 +1,29 @@
 package dev.varco.llm.model;
 
+import com.github.tjake.jlama.math.VectorMath;
 import com.github.tjake.jlama.model.AbstractModel;
 import com.github.tjake.jlama.model.ModelSupport;
+import com.github.tjake.jlama.model.functions.SampleOutput;
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
+import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * The Qwen2 decoder loaded by Jlama, reduced to the three operations this service needs: look up
  * token embedding rows, push embedding rows through the transformer (prefill), and push one token
- * (decode). Both return next-token probabilities for the last position.
+ * (decode). Both return the raw next-token logits for the last position (final norm + lm_head,
+ * no softmax): penalties and logprobs need logits, and Jlama's {@code getLogits} softmaxes them.
  *
  * <p>Not thread-safe: Jlama shares scratch buffers inside one model instance, so exactly one
  * thread may call {@link #prefill} or {@link #decode} at a time (the engine's model thread).
  */
 public final class DecoderModel implements AutoCloseable {
   private final AbstractModel model;
+  private final SampleOutput outputHead;
   private final KvBufferCache kvCaches;
   private final AbstractTensor tokenEmbeddings;
   private final int hiddenSize;
@@ -27,6 +33,7 @@ public final class DecoderModel implements AutoCloseable {
 
   private DecoderModel(AbstractModel model, int prefillChunkRows) {
     this.model = model;
+    this.outputHead = outputHead(model);
     this.kvCaches = new KvBufferCache(model);
     this.hiddenSize = model.getConfig().embeddingLength;
     this.vocabSize = model.getConfig().vocabularySize;
@@ -88,14 +95,14 @@ public final class DecoderModel implements AutoCloseable {
 
   /**
    * Runs rows {@code [from, to)} of {@code prompt} at positions {@code startPos + (row - from)}, in
-   * chunks of {@link #prefillChunkRows}, and returns the next-token probabilities after the last
+   * chunks of {@link #prefillChunkRows}, and returns the next-token logits after the last
    * row. {@code from < to}.
    */
   public float[] prefill(PromptRows prompt, int from, int to, int startPos, KvBufferCache.KvBuffer kv) {
     if (from >= to) {
       throw new IllegalArgumentException("empty prefill range " + from + ".." + to);
     }
-    float[] probabilities = null;
+    float[] logits = null;
     float[] chunk = new float[Math.min(prefillChunkRows, to - from) * hiddenSize];
     for (int chunkStart = from; chunkStart < to; chunkStart += prefillChunkRows) {
       int rows = Math.min(prefillChunkRows, to - chunkStart);
@@ -110,22 +117,50 @@ public final class DecoderModel implements AutoCloseable {
       AbstractTensor output = model.forward(input, startPos + (chunkStart - from), kv, Optional.empty());
       try {
         if (chunkStart + rows == to) {
-          probabilities = model.getLogits(output.slice(rows - 1));
+          logits = rawLogits(output.slice(rows - 1));
         }
       } finally {
         output.close();
       }
     }
-    return probabilities;
+    return logits;
   }
 
-  /** Runs one token at {@code position} and returns the next-token probabilities. */
+  /** Runs one token at {@code position} and returns the next-token logits. */
   public float[] decode(int tokenId, int position, KvBufferCache.KvBuffer kv) {
     AbstractTensor output = model.forward(tokenId, position, kv, Optional.empty());
     try {
-      return model.getLogits(output);
+      return rawLogits(output);
     } finally {
       output.close();
+    }
+  }
+
+  /**
+   * Jlama 0.8.4's {@code getLogits} without its final softmax: the same final norm and the same
+   * chunked lm_head dot products, so argmax is unchanged and the numbers are the logits themselves.
+   */
+  private float[] rawLogits(AbstractTensor hidden) {
+    int vocab = vocabSize;
+    try (AbstractTensor normed = outputHead.getOutputLayerNorm().forward(hidden);
+        AbstractTensor logits = model.makeDenseTensor(1, vocab)) {
+      AbstractTensor head = outputHead.getOutputLogitsWeights();
+      VectorMath.pchunk(0, vocab, (start, length) ->
+          TensorOperationsProvider.get().dotProductChunk(logits, normed, head, 0, hiddenSize, start, length));
+      float[] out = new float[vocab];
+      logits.getMemorySegment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+      return out;
+    }
+  }
+
+  /** Jlama keeps the final norm and lm_head in a protected field with no accessor. */
+  private static SampleOutput outputHead(AbstractModel model) {
+    try {
+      var field = AbstractModel.class.getDeclaredField("sampleOutput");
+      field.setAccessible(true);
+      return (SampleOutput) field.get(model);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this Jlama version does not expose its output head as 0.8.4 does", e);
     }
   }
 

@@ -87,6 +87,14 @@ public final class PromptRows {
     return imageRows;
   }
 
+  /** The text token ids in prompt order (image rows have none). */
+  public int[] textTokenIds() {
+    return segments.stream()
+        .filter(s -> s instanceof TextSegment)
+        .flatMapToInt(s -> Arrays.stream(((TextSegment) s).tokenIds()))
+        .toArray();
+  }
+
   /**
    * Writes the embedding rows of positions {@code [from, from + count)} into {@code dest}
    * (row-major, {@code count * hiddenSize} floats).

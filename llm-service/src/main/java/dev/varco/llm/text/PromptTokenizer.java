@@ -29,11 +29,14 @@ public final class PromptTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizerFile full;
   private final HuggingFaceTokenizerFile plainText;
   private final StructuralTokens structural;
+  private final TokenBytes tokenBytes;
 
-  private PromptTokenizer(HuggingFaceTokenizerFile full, HuggingFaceTokenizerFile plainText, StructuralTokens structural) {
+  private PromptTokenizer(
+      HuggingFaceTokenizerFile full, HuggingFaceTokenizerFile plainText, StructuralTokens structural, TokenBytes tokenBytes) {
     this.full = full;
     this.plainText = plainText;
     this.structural = structural;
+    this.tokenBytes = tokenBytes;
   }
 
   /**
@@ -44,6 +47,7 @@ public final class PromptTokenizer implements AutoCloseable {
       Path tokenizerJson, Path workDir, String chatTemplate, int imageTokenId, Collection<Integer> endOfTurnIds) {
     try {
       ObjectNode json = (ObjectNode) JSON.readTree(tokenizerJson.toFile());
+      TokenBytes tokenBytes = TokenBytes.of(json);
       StructuralTokens structural = StructuralTokens.of(json.path("added_tokens"), chatTemplate, imageTokenId, endOfTurnIds);
       // The library numbers added tokens by their order, so structural tokens are not removed but
       // renamed to a random string no caller can type: ids stay put, the text no longer matches.
@@ -57,7 +61,7 @@ public final class PromptTokenizer implements AutoCloseable {
       Path plainTextJson = workDir.resolve("tokenizer-plain-text.json");
       JSON.writeValue(plainTextJson.toFile(), json);
       return new PromptTokenizer(
-          HuggingFaceTokenizerFile.load(tokenizerJson), HuggingFaceTokenizerFile.load(plainTextJson), structural);
+          HuggingFaceTokenizerFile.load(tokenizerJson), HuggingFaceTokenizerFile.load(plainTextJson), structural, tokenBytes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read tokenizer " + tokenizerJson, e);
     }
@@ -66,6 +70,11 @@ public final class PromptTokenizer implements AutoCloseable {
   /** The model's tokenizer unchanged (used for decoding and where HF-exact encoding of any text is wanted). */
   public HuggingFaceTokenizerFile tokenizer() {
     return full;
+  }
+
+  /** Each token id's exact bytes (for logprobs). */
+  public TokenBytes tokenBytes() {
+    return tokenBytes;
   }
 
   /** Token ids of a rendered prompt; structural tokens only where the template put them. */

@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
  */
 class ForwardPathEquivalenceTest {
   /**
-   * Max |p_a - p_b| over the next-token probabilities. Measured: 0.0 for chunks of 1-4 rows;
-   * chunks of 6 or more rows gave 0.005-0.05 at hidden 896 with jlama-native (its gemm tiles of
-   * 5+ rows disagree), which is why the service prefills 4 rows per forward call.
+   * Max |a - b| over the next-token logits (probabilities before the service computed raw
+   * logits). Measured: 0.0 for chunks of 1-4 rows; chunks of 6 or more rows gave probability
+   * errors of 0.005-0.05 at hidden 896 with jlama-native (its gemm tiles of 5+ rows disagree),
+   * which is why the service prefills 4 rows per forward call.
    */
   static final double TOLERANCE = 1e-6;
 
@@ -115,6 +116,6 @@ class ForwardPathEquivalenceTest {
     for (int i = 0; i < expected.length; i++) {
       worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
     }
-    assertTrue(worst <= TOLERANCE, what + ": max |dp| = " + worst);
+    assertTrue(worst <= TOLERANCE, what + ": max |d logit| = " + worst);
   }
 }
