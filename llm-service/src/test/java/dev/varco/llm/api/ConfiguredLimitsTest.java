@@ -59,11 +59,7 @@ class ConfiguredLimitsTest {
   @BeforeEach
   void awaitModel() throws InterruptedException {
     llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (engine.state() == GenerationEngine.State.LOADING && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(GenerationEngine.State.READY, engine.state());
+    ModelReady.await(engine);
   }
 
   static GenerateRequest longRequest() {

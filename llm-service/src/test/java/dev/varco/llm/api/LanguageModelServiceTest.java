@@ -52,31 +52,11 @@ class LanguageModelServiceTest {
 
   LanguageModelGrpc.LanguageModelBlockingStub llm;
 
-  /** What one Generate call returned. */
-  record Outcome(List<GenerateResponse> responses) {
-    String text() {
-      StringBuilder sb = new StringBuilder();
-      responses.stream().filter(GenerateResponse::hasDelta).forEach(r -> sb.append(r.getDelta().getText()));
-      return sb.toString();
-    }
-
-    int deltaTokens() {
-      return responses.stream().filter(GenerateResponse::hasDelta).mapToInt(r -> r.getDelta().getTokenCount()).sum();
-    }
-
-    Completion completion() {
-      return responses.getLast().getCompletion();
-    }
-  }
 
   @BeforeEach
   void awaitModel() throws InterruptedException {
     llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (engine.state() == GenerationEngine.State.LOADING && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(GenerationEngine.State.READY, engine.state(), "model load: " + engine.loadFailure());
+    ModelReady.await(engine);
   }
 
   static Message text(String role, String text) {
@@ -91,10 +71,10 @@ class LanguageModelServiceTest {
     return SamplingParams.newBuilder().setTemperature(0).setMaxTokens(maxTokens).build();
   }
 
-  Outcome generate(GenerateRequest request) {
+  GenerateOutcome generate(GenerateRequest request) {
     List<GenerateResponse> responses = new ArrayList<>();
     llm.generate(request).forEachRemaining(responses::add);
-    return new Outcome(responses);
+    return new GenerateOutcome(responses);
   }
 
   /** Prompt length the service should count: the rendered template, tokenized. */
@@ -103,7 +83,7 @@ class LanguageModelServiceTest {
     return model.tokenizer().tokenize(model.chatTemplate().render(messages)).length;
   }
 
-  static void assertShape(Outcome outcome) {
+  static void assertShape(GenerateOutcome outcome) {
     List<GenerateResponse> responses = outcome.responses();
     assertTrue(responses.getLast().hasCompletion(), "the stream ends with a Completion");
     for (int i = 0; i < responses.size() - 1; i++) {
@@ -114,7 +94,7 @@ class LanguageModelServiceTest {
 
   @Test
   void koreanTurnStreamsDeltasThenOneCompletion() {
-    Outcome outcome = generate(request(greedy(12), text("system", "너는 친절한 비서야."), text("user", "안녕하세요! 서울 날씨 어때요?")));
+    GenerateOutcome outcome = generate(request(greedy(12), text("system", "너는 친절한 비서야."), text("user", "안녕하세요! 서울 날씨 어때요?")));
     assertShape(outcome);
     var usage = outcome.completion().getUsage();
     int expectedPrompt = promptTokens(List.of(ChatMessage.text("system", "너는 친절한 비서야."), ChatMessage.text("user", "안녕하세요! 서울 날씨 어때요?")));
@@ -127,7 +107,7 @@ class LanguageModelServiceTest {
 
   @Test
   void englishTurnHitsMaxTokensWithLength() {
-    Outcome outcome = generate(request(greedy(3), text("user", "Describe the weather in Seoul.")));
+    GenerateOutcome outcome = generate(request(greedy(3), text("user", "Describe the weather in Seoul.")));
     assertShape(outcome);
     assertEquals(promptTokens(List.of(ChatMessage.text("user", "Describe the weather in Seoul."))),
         outcome.completion().getUsage().getPromptTokens());
@@ -135,7 +115,7 @@ class LanguageModelServiceTest {
     assertEquals(FinishReason.FINISH_REASON_LENGTH, outcome.completion().getFinishReason());
     assertEquals(3, outcome.completion().getUsage().getCompletionTokens());
     assertTrue(outcome.deltaTokens() <= 3, "deltas cover at most the generated tokens");
-    Outcome withDefault = generate(request(greedy(0), text("user", "Describe the weather in Seoul.")));
+    GenerateOutcome withDefault = generate(request(greedy(0), text("user", "Describe the weather in Seoul.")));
     assertTrue(withDefault.text().startsWith(outcome.text()), "greedy output extends the 3-token answer");
     assertTrue(withDefault.completion().getUsage().getCompletionTokens() > 3);
   }
@@ -143,8 +123,8 @@ class LanguageModelServiceTest {
   @Test
   void greedyIsDeterministic() {
     GenerateRequest request = request(greedy(16), text("user", "고양이에 대해 알려줘"));
-    Outcome first = generate(request);
-    Outcome second = generate(request);
+    GenerateOutcome first = generate(request);
+    GenerateOutcome second = generate(request);
     assertEquals(first.text(), second.text());
     assertEquals(first.completion(), second.completion());
   }
@@ -153,10 +133,10 @@ class LanguageModelServiceTest {
   void seededSamplingIsDeterministic() {
     SamplingParams seeded = SamplingParams.newBuilder().setTemperature(1.0f).setMaxTokens(16).setSeed(1234).build();
     GenerateRequest request = request(seeded, text("user", "Tell me a story about a fox."));
-    Outcome first = generate(request);
+    GenerateOutcome first = generate(request);
     assertEquals(first.text(), generate(request).text());
     SamplingParams otherSeed = seeded.toBuilder().setSeed(98765).build();
-    Outcome other = generate(request(otherSeed, text("user", "Tell me a story about a fox.")));
+    GenerateOutcome other = generate(request(otherSeed, text("user", "Tell me a story about a fox.")));
     // A random-weight model at T=1 almost surely differs somewhere in 16 tokens.
     assertNotEquals(first.text() + first.completion(), other.text() + other.completion());
   }
@@ -175,7 +155,7 @@ class LanguageModelServiceTest {
     assertTrue(tooLong.getStatus().getDescription().contains(String.valueOf(context)), tooLong.getStatus().getDescription());
     assertTrue(tooLong.getStatus().getDescription().contains("max_tokens " + context));
 
-    Outcome ok = generate(request(greedy(2), text("user", "still there?")));
+    GenerateOutcome ok = generate(request(greedy(2), text("user", "still there?")));
     assertShape(ok);
   }
 

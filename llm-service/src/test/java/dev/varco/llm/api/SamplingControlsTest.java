@@ -52,39 +52,11 @@ class SamplingControlsTest {
 
   LanguageModelGrpc.LanguageModelBlockingStub llm;
 
-  /** Deltas and the closing Completion of one call. */
-  record Outcome(List<GenerateResponse> responses) {
-    String text() {
-      StringBuilder sb = new StringBuilder();
-      deltas().forEach(r -> sb.append(r.getDelta().getText()));
-      return sb.toString();
-    }
-
-    List<TokenLogprob> logprobs() {
-      return deltas().stream().flatMap(r -> r.getDelta().getLogprobsList().stream()).toList();
-    }
-
-    int deltaTokens() {
-      return deltas().stream().mapToInt(r -> r.getDelta().getTokenCount()).sum();
-    }
-
-    Completion completion() {
-      return responses.getLast().getCompletion();
-    }
-
-    private List<GenerateResponse> deltas() {
-      return responses.stream().filter(GenerateResponse::hasDelta).toList();
-    }
-  }
 
   @BeforeEach
   void awaitModel() throws InterruptedException {
     llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (engine.state() == GenerationEngine.State.LOADING && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(GenerationEngine.State.READY, engine.state(), "model load: " + engine.loadFailure());
+    ModelReady.await(engine);
   }
 
   static SamplingParams.Builder greedy() {
@@ -95,15 +67,15 @@ class SamplingControlsTest {
     return SamplingParams.newBuilder().setTemperature(1.5f).setMaxTokens(TOKENS).setSeed(seed);
   }
 
-  Outcome generate(SamplingParams.Builder sampling) {
+  GenerateOutcome generate(SamplingParams.Builder sampling) {
     return generate(sampling, PROMPT);
   }
 
-  Outcome generate(SamplingParams.Builder sampling, String prompt) {
+  GenerateOutcome generate(SamplingParams.Builder sampling, String prompt) {
     List<GenerateResponse> responses = new ArrayList<>();
     llm.generate(request(sampling.build(), text("user", prompt))).forEachRemaining(responses::add);
     assertTrue(responses.getLast().hasCompletion(), "the stream ends with a Completion");
-    return new Outcome(responses);
+    return new GenerateOutcome(responses);
   }
 
   @Test
@@ -119,7 +91,7 @@ class SamplingControlsTest {
   void aSeedReproducesAndSeedsDiffer() {
     Set<String> texts = new HashSet<>();
     for (long seed = 10; seed < 15; seed++) {
-      Outcome first = generate(hot(seed));
+      GenerateOutcome first = generate(hot(seed));
       assertEquals(first.text(), generate(hot(seed)).text(), "seed " + seed + " reproduces");
       texts.add(first.text());
     }
@@ -134,12 +106,12 @@ class SamplingControlsTest {
 
   @Test
   void stopStringSpanningTwoTokensIsCutAndNotSent() {
-    Outcome full = generate(greedy().setLogprobs(true));
+    GenerateOutcome full = generate(greedy().setLogprobs(true));
     String text = full.text();
     String stop = stopAcrossATokenBoundary(text, full.logprobs());
     assertNotNull(stop, "the greedy answer has a token boundary between two plain characters: " + full.logprobs());
 
-    Outcome stopped = generate(greedy().addStop(stop));
+    GenerateOutcome stopped = generate(greedy().addStop(stop));
     assertEquals(text.substring(0, text.indexOf(stop)), stopped.text());
     assertFalse(stopped.text().contains(stop));
     assertEquals(FinishReason.FINISH_REASON_STOP, stopped.completion().getFinishReason());
@@ -150,14 +122,14 @@ class SamplingControlsTest {
   void heldBackTextIsSentWhenNoStopMatches() {
     String text = generate(greedy()).text();
     // Every answer character could start this stop string, yet it never completes.
-    Outcome outcome = generate(greedy().addStop(text.isEmpty() ? "x\u0001" : text + "\u0001"));
+    GenerateOutcome outcome = generate(greedy().addStop(text.isEmpty() ? "x\u0001" : text + "\u0001"));
     assertEquals(text, outcome.text());
     assertEquals(FinishReason.FINISH_REASON_LENGTH, outcome.completion().getFinishReason());
   }
 
   @Test
   void logprobsDescribeTheSampledTokenAndSortedAlternatives() {
-    Outcome greedyRun = generate(greedy().setLogprobs(true).setTopLogprobs(5));
+    GenerateOutcome greedyRun = generate(greedy().setLogprobs(true).setTopLogprobs(5));
     assertEquals(greedyRun.deltaTokens(), greedyRun.logprobs().size(), "one entry per covered token");
     for (TokenLogprob step : greedyRun.logprobs()) {
       assertEquals(5, step.getTopLogprobsCount());
@@ -165,7 +137,7 @@ class SamplingControlsTest {
       assertEquals(step.getLogprob(), step.getTopLogprobs(0).getLogprob(), 0f);
       assertSortedProbabilities(step);
     }
-    Outcome sampled = generate(hot(5).setTemperature(1f).setLogprobs(true).setTopLogprobs(20));
+    GenerateOutcome sampled = generate(hot(5).setTemperature(1f).setLogprobs(true).setTopLogprobs(20));
     for (TokenLogprob step : sampled.logprobs()) {
       assertSortedProbabilities(step);
       for (TokenLogprob alternative : step.getTopLogprobsList()) {
@@ -179,7 +151,7 @@ class SamplingControlsTest {
 
   @Test
   void logprobBytesSpellTheAnswer() {
-    Outcome korean = generate(greedy().setLogprobs(true), "서울 날씨 어때요?");
+    GenerateOutcome korean = generate(greedy().setLogprobs(true), "서울 날씨 어때요?");
     var bytes = new java.io.ByteArrayOutputStream();
     korean.logprobs().forEach(t -> bytes.writeBytes(t.getBytes().toByteArray()));
     String spelled = bytes.toString(StandardCharsets.UTF_8);
@@ -190,12 +162,12 @@ class SamplingControlsTest {
   @Test
   void penaltiesBreakARepetitiveGreedyContinuation() {
     String prompt = "가 가 가 가 가 가 가 가 가 가 가 가";
-    Outcome plain = generate(greedy().setMaxTokens(32).setLogprobs(true), prompt);
+    GenerateOutcome plain = generate(greedy().setMaxTokens(32).setLogprobs(true), prompt);
     int plainRepeats = repeats(plain.logprobs());
     assertTrue(plainRepeats > 0, "precondition: the greedy continuation repeats tokens: " + plain.text());
-    Outcome frequency = generate(greedy().setMaxTokens(32).setLogprobs(true).setFrequencyPenalty(2f).setPresencePenalty(2f), prompt);
+    GenerateOutcome frequency = generate(greedy().setMaxTokens(32).setLogprobs(true).setFrequencyPenalty(2f).setPresencePenalty(2f), prompt);
     assertTrue(repeats(frequency.logprobs()) < plainRepeats, plain.text() + " vs " + frequency.text());
-    Outcome repetition = generate(greedy().setMaxTokens(32).setLogprobs(true).setRepetitionPenalty(5f), prompt);
+    GenerateOutcome repetition = generate(greedy().setMaxTokens(32).setLogprobs(true).setRepetitionPenalty(5f), prompt);
     assertNotEquals(plain.text(), repetition.text());
     assertTrue(repeats(repetition.logprobs()) < plainRepeats, plain.text() + " vs " + repetition.text());
   }
