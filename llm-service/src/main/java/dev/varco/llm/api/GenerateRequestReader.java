@@ -55,7 +55,8 @@ final class GenerateRequestReader {
       throw new InvalidRequestException("sampling.max_tokens: " + maxTokens + " is too large");
     }
     return new GenerationRequest(
-        request.getRequestId(), messages, images, readSampling(sampling), (int) maxTokens, readStops(sampling));
+        request.getRequestId(), messages, images, readSampling(sampling), (int) maxTokens, readStops(sampling),
+        !request.hasCachePrompt() || request.getCachePrompt());
   }
 
   /** Unset optional fields take their "off" value; range errors name the proto field. */

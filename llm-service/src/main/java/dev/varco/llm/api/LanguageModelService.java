@@ -103,7 +103,7 @@ public class LanguageModelService implements LanguageModel {
                   .setPromptTokens(result.promptTokens())
                   .setCompletionTokens(result.completionTokens())
                   .setImageTokens(result.imageTokens())
-                  .setCachedPromptTokens(0)))
+                  .setCachedPromptTokens(result.cachedPromptTokens())))
           .build());
       emitter.complete();
     }

@@ -1,5 +1,6 @@
 package dev.varco.llm.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -28,9 +29,15 @@ public interface LlmServiceConfig {
     @WithDefault("512")
     int defaultMaxTokens();
 
-    /** Requests allowed to wait behind the running one; more get RESOURCE_EXHAUSTED. */
+    /** Requests admitted but not yet running (being prepared or queued); more get RESOURCE_EXHAUSTED. */
     @WithDefault("16")
     int maxWaitingRequests();
+
+    /** Requests decoding together, interleaved one forward step each. */
+    @WithDefault("4")
+    int maxRunningRequests();
+
+    KvCache kvCache();
 
     /** Prompt rows per forward call during prefill (see README: 4 is the largest exact chunk). */
     @WithDefault("4")
@@ -42,6 +49,20 @@ public interface LlmServiceConfig {
     /** Images allowed in one request. */
     @WithDefault("16")
     int maxImages();
+  }
+
+  interface KvCache {
+    /** All KV memory: running requests' reservations plus conversations kept for their next turn. */
+    @WithDefault("8G")
+    MemorySize maxBytes();
+
+    /** An idle conversation's KV cache is dropped after this long unused. */
+    @WithDefault("10m")
+    Duration idleTtl();
+
+    /** false = no KV reuse between requests at all. */
+    @WithDefault("true")
+    boolean reuse();
   }
 
   interface Vision {

@@ -2,6 +2,7 @@ package dev.varco.llm.engine;
 
 import dev.varco.llm.model.FinishReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -18,6 +19,9 @@ final class EngineMetrics {
   private final Counter generationTokens;
   private final Timer timeToFirstToken;
   private final Timer endToEnd;
+  private final Timer interToken;
+  private final Counter prefixQueries;
+  private final Counter prefixHits;
   private final MeterRegistry registry;
 
   EngineMetrics(MeterRegistry registry) {
@@ -28,12 +32,35 @@ final class EngineMetrics {
     generationTokens = Counter.builder("vllm:generation_tokens").description("Generated tokens").register(registry);
     timeToFirstToken =
         Timer.builder("vllm:time_to_first_token").description("Admission to first generated token").publishPercentileHistogram().register(registry);
+    interToken =
+        Timer.builder("vllm:inter_token_latency").description("Time between consecutive generated tokens of a request").publishPercentileHistogram().register(registry);
+    prefixQueries =
+        Counter.builder("vllm:prefix_cache_queries").description("Prompt positions looked up in the KV cache").register(registry);
+    prefixHits =
+        Counter.builder("vllm:prefix_cache_hits").description("Prompt positions found in the KV cache (not prefilled)").register(registry);
     endToEnd =
         Timer.builder("vllm:e2e_request_latency").description("Admission to completion").publishPercentileHistogram().register(registry);
   }
 
-  void prompt(int tokens) {
+  /** A request starts: its prompt positions, of which {@code reused} came from the KV cache. */
+  void prompt(int tokens, int reused) {
     promptTokens.increment(tokens);
+    prefixQueries.increment(tokens);
+    prefixHits.increment(reused);
+  }
+
+  void interToken(Duration sincePreviousToken) {
+    interToken.record(sincePreviousToken);
+  }
+
+  /** KV memory gauges over the pool (registered once the model, and so the pool, exists). */
+  void kvCache(KvCachePool pool) {
+    registry.gauge("vllm:kv_cache_usage_perc", pool,
+        p -> (double) (p.runningBytes() + p.idleBytes()) / p.budgetBytes());
+    Gauge.builder("varco:kv_cache_bytes", pool, p -> p.runningBytes())
+        .tag("state", "running").description("KV memory reserved by running requests").register(registry);
+    Gauge.builder("varco:kv_cache_bytes", pool, p -> p.idleBytes())
+        .tag("state", "idle").description("KV memory kept for conversations' next turns").register(registry);
   }
 
   void generated() {

@@ -2,8 +2,6 @@ package dev.varco.llm.engine;
 
 import dev.varco.llm.config.LlmServiceConfig;
 import dev.varco.llm.model.DecodeLoop;
-import dev.varco.llm.model.FinishReason;
-import dev.varco.llm.model.GenerationResult;
 import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.model.TokenSampler;
@@ -16,7 +14,6 @@ import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.concurrent.ExecutorService;
@@ -26,11 +23,11 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Runs generations one at a time on a single platform thread that owns the Jlama model (Jlama
+ * Admits requests and owns the model thread. Requests are admitted up to {@code
+ * varco.llm.max-waiting-requests} waiting, prepared (template, tokens, image embeddings) on
+ * virtual threads, then queued for the single platform thread that owns the Jlama model (Jlama
  * shares scratch buffers, so concurrent forwards corrupt each other; the model also must never run
- * on a Vert.x event loop). Requests are admitted up to {@code varco.llm.max-waiting-requests},
- * prepared (template, tokens, image embeddings) on virtual threads, then queued for the model
- * thread in arrival order of their preparation.
+ * on a Vert.x event loop). There a {@link StepScheduler} interleaves the running requests.
  *
  * <p>The model is loaded on the model thread after start-up; until it is loaded and one warm-up
  * token has been decoded, requests get {@link BackendUnavailableException} and readiness is down.
@@ -62,8 +59,6 @@ public class GenerationEngine {
   private volatile PromptPreparer preparer;
   private volatile Instant loadedAt;
   private volatile boolean stopping;
-  /** The request on the model thread, cancelled on shutdown so the thread can finish promptly. */
-  private volatile GenerationTicket current;
 
   void onStart(@Observes StartupEvent event) {
     metrics = new EngineMetrics(registry);
@@ -73,10 +68,6 @@ public class GenerationEngine {
 
   void onStop(@Observes ShutdownEvent event) {
     stopping = true;
-    GenerationTicket running = current;
-    if (running != null) {
-      running.cancel();
-    }
     if (modelThread != null) {
       modelThread.interrupt();
       try {
@@ -140,7 +131,8 @@ public class GenerationEngine {
         return;
       }
       TokenSampler sampler = new TokenSampler(request.sampling());
-      ready.add(new PreparedJob(request.requestId(), prompt, maxTokens, sampler, request.stop(), sink, ticket, admitted));
+      ready.add(new PreparedJob(
+          request.requestId(), prompt, maxTokens, sampler, request.stop(), sink, ticket, admitted, request.cachePrompt()));
     } catch (RuntimeException e) {
       metrics.waiting.decrementAndGet();
       if (!ticket.isCancelled()) {
@@ -164,29 +156,12 @@ public class GenerationEngine {
       closeModel();
       return;
     }
-    while (!stopping) {
-      PreparedJob job;
-      try {
-        job = ready.take();
-      } catch (InterruptedException e) {
-        break;
-      }
-      metrics.waiting.decrementAndGet();
-      if (job.ticket().isCancelled()) {
-        continue;
-      }
-      metrics.running.incrementAndGet();
-      current = job.ticket();
-      try {
-        execute(job);
-      } catch (RuntimeException e) {
-        LOG.errorf(e, "request %s failed on the model thread", job.requestId());
-        job.sink().failed(e);
-      } finally {
-        current = null;
-        metrics.running.decrementAndGet();
-      }
-    }
+    LoadedModel loaded = model;
+    KvCachePool pool = new KvCachePool(
+        loaded.decoder()::newKvCache, loaded.decoder().kvFootprint(), config.llm().kvCache().maxBytes().asLongValue(),
+        config.llm().kvCache().idleTtl().toNanos(), config.llm().kvCache().reuse());
+    metrics.kvCache(pool);
+    new StepScheduler(loaded, pool, metrics, config.llm().maxRunningRequests(), ready).run(() -> stopping);
     closeModel();
   }
 
@@ -198,7 +173,7 @@ public class GenerationEngine {
     LoadedModel loaded =
         LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength());
     model = loaded;
-    preparer = new PromptPreparer(loaded, vision, config.vision().timeout());
+    preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), config.llm().kvCache().maxBytes().asLongValue());
     // Readiness means a token can be decoded, not merely that files were mapped.
     int probe = loaded.manifest().llm().eosTokenIds().getFirst();
     new DecodeLoop(loaded.decoder(), new HashSet<>(), loaded.contextLength())
@@ -210,36 +185,6 @@ public class GenerationEngine {
     LOG.infof(
         "model %s ready in %d ms (context %d, hidden %d)", loaded.manifest().name(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), loaded.contextLength(), loaded.decoder().hiddenSize());
-  }
-
-  private void execute(PreparedJob job) {
-    LoadedModel loaded = model;
-    metrics.prompt(job.prompt().length());
-    DeltaAssembler deltas =
-        new DeltaAssembler(loaded.tokenizer().tokenizer(), loaded.tokenizer().tokenBytes(), job.stop(), job.sink());
-    DecodeLoop loop =
-        new DecodeLoop(loaded.decoder(), new HashSet<>(loaded.manifest().llm().eosTokenIds()), loaded.contextLength());
-    boolean[] first = {true};
-    GenerationResult result =
-        loop.run(job.prompt(), job.maxTokens(), job.sampler(), job.ticket()::isCancelled, (token, position) -> {
-          metrics.generated();
-          if (first[0]) {
-            first[0] = false;
-            metrics.firstToken(Duration.ofNanos(System.nanoTime() - job.admittedNanos()));
-          }
-          return deltas.add(token);
-        });
-    if (result.finishReason() == FinishReason.CANCELLED) {
-      LOG.debugf("request %s cancelled after %d tokens", job.requestId(), result.completionTokens());
-      return;
-    }
-    if (result.finishReason() == FinishReason.STOP && !deltas.stopStringMatched()) {
-      // The end-of-turn token was sampled but not emitted: it is part of no delta.
-      metrics.generated();
-    }
-    deltas.finish();
-    metrics.finished(result.finishReason(), Duration.ofNanos(System.nanoTime() - job.admittedNanos()));
-    job.sink().completed(result);
   }
 
   private void closeModel() {

@@ -9,6 +9,7 @@ import java.util.List;
  * the same order), sampling settings and stop strings.
  *
  * @param maxTokens 0 = the configured default
+ * @param cachePrompt false = neither reuse a cached prefix nor keep this request's KV cache
  */
 public record GenerationRequest(
     String requestId,
@@ -16,7 +17,8 @@ public record GenerationRequest(
     List<ImageInput> images,
     SamplingSettings sampling,
     int maxTokens,
-    List<String> stop) {
+    List<String> stop,
+    boolean cachePrompt) {
   public GenerationRequest {
     messages = List.copyOf(messages);
     images = List.copyOf(images);

@@ -4,7 +4,11 @@ import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.model.TokenSampler;
 import java.util.List;
 
-/** A request whose prompt rows are ready for the model thread. */
+/**
+ * A request whose prompt rows are ready for the model thread.
+ *
+ * @param cachePrompt whether its KV cache may be reused from and kept for later requests
+ */
 record PreparedJob(
     String requestId, PromptRows prompt, int maxTokens, TokenSampler sampler, List<String> stop, GenerationSink sink,
-    GenerationTicket ticket, long admittedNanos) {}
+    GenerationTicket ticket, long admittedNanos, boolean cachePrompt) {}

@@ -9,7 +9,10 @@ import dev.varco.llm.vision.VisionEncoderClient;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,11 +25,13 @@ final class PromptPreparer {
   private final LoadedModel model;
   private final VisionEncoderClient vision;
   private final Duration visionTimeout;
+  private final long kvBudgetBytes;
 
-  PromptPreparer(LoadedModel model, VisionEncoderClient vision, Duration visionTimeout) {
+  PromptPreparer(LoadedModel model, VisionEncoderClient vision, Duration visionTimeout, long kvBudgetBytes) {
     this.model = model;
     this.vision = vision;
     this.visionTimeout = visionTimeout;
+    this.kvBudgetBytes = kvBudgetBytes;
   }
 
   /** Token ids of the rendered conversation; image placeholders still one token each. */
@@ -57,15 +62,26 @@ final class PromptPreparer {
     int[] ids = promptTokens(request);
     checkContext(ids.length, maxTokens);
     List<ImageEmbedding> images = new ArrayList<>();
+    List<String> digests = new ArrayList<>();
     for (ImageInput image : request.images()) {
       if (ticket.isCancelled()) {
         return null;
       }
       images.add(encode(request.requestId(), image, ticket));
+      // Computed here, not taken from the request: KV reuse must never trust a claimed digest.
+      digests.add(sha256(image.data()));
     }
-    PromptRows prompt = PromptRows.splice(ids, model.manifest().llm().imageTokenId(), images);
+    PromptRows prompt = PromptRows.splice(ids, model.manifest().llm().imageTokenId(), images, digests);
     checkContext(prompt.length(), maxTokens);
     return prompt;
+  }
+
+  private static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
   }
 
   private void checkContext(int promptLength, int maxTokens) {
@@ -73,6 +89,12 @@ final class PromptPreparer {
       throw new InvalidRequestException(
           "sampling.max_tokens: prompt of " + promptLength + " tokens + max_tokens " + maxTokens + " = "
               + ((long) promptLength + maxTokens) + " exceeds the context length of " + model.contextLength());
+    }
+    long kvBytes = model.decoder().kvFootprint().bytes(promptLength + maxTokens);
+    if (kvBytes > kvBudgetBytes) {
+      throw new InvalidRequestException(
+          "sampling.max_tokens: prompt of " + promptLength + " tokens + max_tokens " + maxTokens + " needs " + kvBytes
+              + " bytes of KV cache, more than varco.llm.kv-cache.max-bytes = " + kvBudgetBytes);
     }
   }
 

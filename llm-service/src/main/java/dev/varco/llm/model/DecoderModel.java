@@ -30,6 +30,7 @@ public final class DecoderModel implements AutoCloseable {
   private final int vocabSize;
   private final int safePositions;
   private final int prefillChunkRows;
+  private final KvFootprint kvFootprint;
 
   private DecoderModel(AbstractModel model, int prefillChunkRows) {
     this.model = model;
@@ -43,6 +44,8 @@ public final class DecoderModel implements AutoCloseable {
     this.safePositions = config.contextLength - 2 * (config.numberOfKeyValueHeads - 1);
     this.tokenEmbeddings = model.getWeights().load("model.embed_tokens.weight");
     this.prefillChunkRows = prefillChunkRows;
+    this.kvFootprint = new KvFootprint(
+        config.dctx().numberOfLayers, config.dctx().kvSegmentLength, model.getWorkingDType().size(), config.contextLength);
   }
 
   /**
@@ -86,6 +89,16 @@ public final class DecoderModel implements AutoCloseable {
     for (int col = 0; col < hiddenSize; col++) {
       dest[destOffset + col] = tokenEmbeddings.get(tokenId, col);
     }
+  }
+
+  /** The memory a KV cache from {@link #newKvCache()} holds per number of positions. */
+  public KvFootprint kvFootprint() {
+    return kvFootprint;
+  }
+
+  /** Bytes of one stored key or value element (Jlama's working dtype). */
+  public int kvElementBytes() {
+    return model.getWorkingDType().size();
   }
 
   /** A fresh, empty KV cache; close it to give its memory back. */

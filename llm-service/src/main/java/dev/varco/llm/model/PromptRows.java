@@ -2,6 +2,7 @@ package dev.varco.llm.model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -21,7 +22,8 @@ public final class PromptRows {
     }
   }
 
-  private record ImageSegment(ImageEmbedding image) implements Segment {
+  /** @param digest the image's sha256 (hex); null = an image no other prompt can match */
+  private record ImageSegment(ImageEmbedding image, String digest) implements Segment {
     public int length() {
       return image.tokenCount();
     }
@@ -45,11 +47,22 @@ public final class PromptRows {
 
   /**
    * Replaces the i-th occurrence of {@code imageTokenId} in {@code tokenIds} by the rows of
-   * {@code images.get(i)}.
+   * {@code images.get(i)}. Such images have no digest, so no other prompt shares their rows.
    *
    * @throws IllegalArgumentException when the number of placeholders and images differ
    */
   public static PromptRows splice(int[] tokenIds, int imageTokenId, List<ImageEmbedding> images) {
+    return splice(tokenIds, imageTokenId, images, Collections.nCopies(images.size(), null));
+  }
+
+  /**
+   * As {@link #splice(int[], int, List)}, with each image's sha256: two prompts share an image's
+   * rows (for KV-cache reuse) only when their digests are equal.
+   */
+  public static PromptRows splice(int[] tokenIds, int imageTokenId, List<ImageEmbedding> images, List<String> digests) {
+    if (digests.size() != images.size()) {
+      throw new IllegalArgumentException(digests.size() + " digests for " + images.size() + " images");
+    }
     List<Segment> segments = new ArrayList<>();
     int runStart = 0;
     int imageIndex = 0;
@@ -64,7 +77,8 @@ public final class PromptRows {
       if (i > runStart) {
         segments.add(new TextSegment(Arrays.copyOfRange(tokenIds, runStart, i)));
       }
-      segments.add(new ImageSegment(images.get(imageIndex++)));
+      segments.add(new ImageSegment(images.get(imageIndex), digests.get(imageIndex)));
+      imageIndex++;
       runStart = i + 1;
     }
     if (imageIndex != images.size()) {
@@ -75,6 +89,18 @@ public final class PromptRows {
       segments.add(new TextSegment(Arrays.copyOfRange(tokenIds, runStart, tokenIds.length)));
     }
     return new PromptRows(segments);
+  }
+
+  /** What each position holds, without the image rows themselves (for KV-cache matching). */
+  public PromptContent content() {
+    PromptContent.Builder content = PromptContent.builder();
+    for (Segment segment : segments) {
+      switch (segment) {
+        case TextSegment text -> content.text(text.tokenIds());
+        case ImageSegment image -> content.image(image.digest(), image.length(), image.length());
+      }
+    }
+    return content.build();
   }
 
   /** Number of positions (text tokens plus image rows). */

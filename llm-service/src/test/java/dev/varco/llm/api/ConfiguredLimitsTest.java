@@ -1,42 +1,35 @@
 package dev.varco.llm.api;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.varco.llm.TinyModelResource;
-import dev.varco.llm.engine.GenerationEngine;
 import dev.varco.proto.llm.v1.ContentPart;
 import dev.varco.proto.llm.v1.DescribeModelRequest;
 import dev.varco.proto.llm.v1.GenerateRequest;
 import dev.varco.proto.llm.v1.GenerateResponse;
 import dev.varco.proto.llm.v1.Image;
-import dev.varco.proto.llm.v1.LanguageModelGrpc;
 import dev.varco.proto.llm.v1.Message;
 import dev.varco.proto.llm.v1.SamplingParams;
-import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The configurable limits: queue depth, images per request, context cap. */
+/** The configurable limits: queue depth, images per request, context cap, KV idle TTL. */
 @QuarkusTest
 @TestProfile(ConfiguredLimitsTest.TightLimits.class)
 @QuarkusTestResource(TinyModelResource.class)
-class ConfiguredLimitsTest {
+class ConfiguredLimitsTest extends GrpcApiTest {
   static final int CONTEXT_CAP = 4096;
 
   public static class TightLimits implements QuarkusTestProfile {
@@ -44,22 +37,11 @@ class ConfiguredLimitsTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "varco.llm.max-waiting-requests", "1",
+          "varco.llm.max-running-requests", "1",
+          "varco.llm.kv-cache.idle-ttl", "1s",
           "varco.llm.max-images", "1",
           "varco.llm.context-length", String.valueOf(CONTEXT_CAP));
     }
-  }
-
-  @GrpcClient("llm")
-  Channel channel;
-
-  @Inject GenerationEngine engine;
-
-  LanguageModelGrpc.LanguageModelBlockingStub llm;
-
-  @BeforeEach
-  void awaitModel() throws InterruptedException {
-    llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
-    ModelReady.await(engine);
   }
 
   static GenerateRequest longRequest() {
@@ -76,11 +58,8 @@ class ConfiguredLimitsTest {
       Iterator<GenerateResponse> first = running.call(() -> llm.generate(longRequest()));
       assertTrue(first.hasNext(), "the first request is decoding");
       Iterator<GenerateResponse> second = waiting.call(() -> llm.generate(longRequest()));
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (gauge("vllm:num_requests_waiting") < 1 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      // The second one waits behind the first; with max-waiting-requests=1 a third is refused.
+      MetricsScrape.await("vllm:num_requests_waiting", w -> w >= 1, Duration.ofSeconds(10));
+      // With max-running-requests=1 the second one waits; with max-waiting-requests=1 a third is refused.
       var e = assertThrows(StatusRuntimeException.class, () -> llm.generate(longRequest()).hasNext());
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
       assertTrue(e.getStatus().getDescription().contains("varco.llm.max-waiting-requests"));
@@ -90,10 +69,21 @@ class ConfiguredLimitsTest {
     }
   }
 
-  private static double gauge(String name) {
-    return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
-        .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+  @Test
+  void idleKvCachesExpireAfterTheirTtl() throws Exception {
+    GenerateRequest turn = GenerateRequest.newBuilder()
+        .addMessages(Message.newBuilder().setRole("user").addContent(ContentPart.newBuilder().setText("Remember me for a second.")))
+        .setSampling(SamplingParams.newBuilder().setMaxTokens(4))
+        .build();
+    llm.generate(turn).forEachRemaining(r -> {});
+    // Kept after the request, released (bytes back to 0) once idle for 1 s.
+    double released = MetricsScrape.await("varco:kv_cache_bytes{state=\"idle\"}", b -> b == 0, Duration.ofSeconds(15));
+    assertEquals(0, released, "idle KV bytes after the TTL");
+    GenerateResponse last = null;
+    for (Iterator<GenerateResponse> it = llm.generate(turn); it.hasNext(); ) {
+      last = it.next();
+    }
+    assertEquals(0, last.getCompletion().getUsage().getCachedPromptTokens(), "nothing left to reuse after expiry");
   }
 
   @Test

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.varco.llm.TinyModelResource;
-import dev.varco.llm.engine.GenerationEngine;
 import dev.varco.llm.text.ChatMessage;
 import dev.varco.proto.llm.v1.Completion;
 import dev.varco.proto.llm.v1.ContentPart;
@@ -26,57 +25,20 @@ import dev.varco.proto.llm.v1.SamplingParams;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
-import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The gRPC contract of LanguageModel, end to end on the tiny model (text-only turns). */
 @QuarkusTest
 @QuarkusTestResource(TinyModelResource.class)
-class LanguageModelServiceTest {
-  @GrpcClient("llm")
-  Channel channel;
-
-  @Inject GenerationEngine engine;
-
-  LanguageModelGrpc.LanguageModelBlockingStub llm;
-
-
-  @BeforeEach
-  void awaitModel() throws InterruptedException {
-    llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
-    ModelReady.await(engine);
-  }
-
-  static Message text(String role, String text) {
-    return Message.newBuilder().setRole(role).addContent(ContentPart.newBuilder().setText(text)).build();
-  }
-
-  static GenerateRequest request(SamplingParams sampling, Message... messages) {
-    return GenerateRequest.newBuilder().setRequestId("test").addAllMessages(List.of(messages)).setSampling(sampling).build();
-  }
-
-  static SamplingParams greedy(int maxTokens) {
-    return SamplingParams.newBuilder().setTemperature(0).setMaxTokens(maxTokens).build();
-  }
-
-  GenerateOutcome generate(GenerateRequest request) {
-    List<GenerateResponse> responses = new ArrayList<>();
-    llm.generate(request).forEachRemaining(responses::add);
-    return new GenerateOutcome(responses);
-  }
-
+class LanguageModelServiceTest extends GrpcApiTest {
   /** Prompt length the service should count: the rendered template, tokenized. */
   int promptTokens(List<ChatMessage> messages) {
     var model = engine.model();
@@ -126,7 +88,13 @@ class LanguageModelServiceTest {
     GenerateOutcome first = generate(request);
     GenerateOutcome second = generate(request);
     assertEquals(first.text(), second.text());
-    assertEquals(first.completion(), second.completion());
+    // The second run reuses the first one's KV cache; only the cached count may differ.
+    assertEquals(first.completion().getFinishReason(), second.completion().getFinishReason());
+    var firstUsage = first.completion().getUsage();
+    var secondUsage = second.completion().getUsage();
+    assertEquals(firstUsage.getPromptTokens(), secondUsage.getPromptTokens());
+    assertEquals(firstUsage.getCompletionTokens(), secondUsage.getCompletionTokens());
+    assertEquals(firstUsage.getPromptTokens() - 1, secondUsage.getCachedPromptTokens());
   }
 
   @Test
@@ -187,11 +155,12 @@ class LanguageModelServiceTest {
       assertTrue(stream.next().hasDelta());
       context.cancel(null);
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (runningRequests() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertEquals(0, runningRequests(), "decoding stopped after the cancel");
+    assertEquals(0, MetricsScrape.await("vllm:num_requests_running", r -> r == 0, Duration.ofSeconds(10)),
+        "decoding stopped after the cancel");
+    assertEquals(0, MetricsScrape.value("varco:kv_cache_bytes{state=\"running\"}"), "its KV reservation was released");
+    double generated = MetricsScrape.value("vllm:generation_tokens_total");
+    Thread.sleep(200);
+    assertEquals(generated, MetricsScrape.value("vllm:generation_tokens_total"), "no token is generated after the stop");
     assertShape(generate(request(greedy(2), text("user", "next"))));
   }
 
@@ -217,12 +186,6 @@ class LanguageModelServiceTest {
         .body(containsString("vllm:num_requests_waiting"))
         .body(containsString("vllm:time_to_first_token_seconds"))
         .body(containsString("vllm:generation_tokens_total"));
-  }
-
-  private double runningRequests() {
-    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-    return metrics.lines().filter(l -> l.startsWith("vllm:num_requests_running"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
   }
 
   private StatusRuntimeException assertInvalid(GenerateRequest request, String field) {

@@ -1,7 +1,5 @@
 package dev.varco.llm.api;
 
-import static dev.varco.llm.api.LanguageModelServiceTest.request;
-import static dev.varco.llm.api.LanguageModelServiceTest.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,28 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.varco.llm.TinyModelResource;
-import dev.varco.llm.engine.GenerationEngine;
 import dev.varco.proto.llm.v1.Completion;
 import dev.varco.proto.llm.v1.FinishReason;
 import dev.varco.proto.llm.v1.GenerateRequest;
 import dev.varco.proto.llm.v1.GenerateResponse;
-import dev.varco.proto.llm.v1.LanguageModelGrpc;
 import dev.varco.proto.llm.v1.SamplingParams;
 import dev.varco.proto.llm.v1.TokenLogprob;
-import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,23 +32,9 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(TinyModelResource.class)
-class SamplingControlsTest {
+class SamplingControlsTest extends GrpcApiTest {
   static final String PROMPT = "Tell me a story about a fox.";
   static final int TOKENS = 24;
-
-  @GrpcClient("llm")
-  Channel channel;
-
-  @Inject GenerationEngine engine;
-
-  LanguageModelGrpc.LanguageModelBlockingStub llm;
-
-
-  @BeforeEach
-  void awaitModel() throws InterruptedException {
-    llm = LanguageModelGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofMinutes(2));
-    ModelReady.await(engine);
-  }
 
   static SamplingParams.Builder greedy() {
     return SamplingParams.newBuilder().setTemperature(0).setMaxTokens(TOKENS);

@@ -1,0 +1,60 @@
+package dev.varco.llm.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.varco.llm.TinyModelResource;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The KV memory budget: a request that cannot fit is refused naming the key, and idle
+ * conversations are evicted least recently used first. The tiny model's KV pages are 1 MiB and
+ * cover 2048 positions (2 layers x 2 KV heads x 16 x 4 bytes x 2), so a 2 MiB budget holds two
+ * short conversations, one of them possibly running.
+ */
+@QuarkusTest
+@TestProfile(KvCacheBudgetTest.TwoPages.class)
+@QuarkusTestResource(TinyModelResource.class)
+class KvCacheBudgetTest extends GrpcApiTest {
+  public static class TwoPages implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("varco.llm.kv-cache.max-bytes", "2M");
+    }
+  }
+
+  @Test
+  void aRequestOverTheBudgetIsRefusedNamingTheKey() {
+    // prompt + 5000 positions need 3 pages = 3 MiB.
+    var e = assertThrows(StatusRuntimeException.class, () -> generate(request(greedy(5000), text("user", "hi"))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("varco.llm.kv-cache.max-bytes"), e.getStatus().getDescription());
+    assertEquals(3, generate(request(greedy(3), text("user", "hi"))).completion().getUsage().getCompletionTokens(),
+        "the next request is served");
+  }
+
+  @Test
+  void idleConversationsAreEvictedLeastRecentlyUsedFirst() {
+    String a = "Conversation A: tell me about tigers.";
+    String b = "Conversation B: 호랑이 말고 곰 이야기를 해줘.";
+    String c = "Conversation C: what about cranes?";
+    GenerateOutcome a1 = generate(request(greedy(6), text("user", a)));
+    GenerateOutcome b1 = generate(request(greedy(6), text("user", b)));
+    // C reserves a page while it runs: A, the least recently used, is evicted; C is kept after.
+    generate(request(greedy(6), text("user", c)));
+    assertTrue(MetricsScrape.value("vllm:kv_cache_usage_perc") <= 1.0);
+    GenerateOutcome b2 = generate(request(greedy(6), text("user", b), text("assistant", b1.text()), text("user", "More.")));
+    assertTrue(b2.completion().getUsage().getCachedPromptTokens() >= b1.completion().getUsage().getPromptTokens(),
+        "B survived: cached " + b2.completion().getUsage().getCachedPromptTokens());
+    GenerateOutcome a2 = generate(request(greedy(6), text("user", a), text("assistant", a1.text()), text("user", "More.")));
+    assertEquals(0, a2.completion().getUsage().getCachedPromptTokens(), "A was evicted");
+  }
+}
