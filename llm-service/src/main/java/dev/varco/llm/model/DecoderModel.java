@@ -46,7 +46,8 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   /**
-   * Loads a Hugging Face Qwen2 directory.
+   * Loads a Hugging Face Qwen2 directory, with the decoder in any of model-tools' weight types
+   * (F32, BF16, Jlama Q8 or Q4 blocks; see {@link ConvertedWeights}).
    *
    * @param workDir a directory this service owns; Jlama puts its working files there
    * @param prefillChunkRows rows per forward call during prefill (1 = token by token)
@@ -55,9 +56,11 @@ public final class DecoderModel implements AutoCloseable {
     if (prefillChunkRows < 1) {
       throw new IllegalArgumentException("prefillChunkRows must be >= 1, got " + prefillChunkRows);
     }
+    // F32 working memory and F32 activations against every weight type (F32, BF16, Q4; Q8 arrives
+    // as BF16): ConvertedWeights keeps Jlama from re-quantizing anything at load.
     AbstractModel model =
-        ModelSupport.loadModel(
-            llmDir.toFile(), workDir.toFile(), DType.F32, DType.F32, Optional.empty(), Optional.empty());
+        ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, llmDir.toFile(), workDir.toFile(),
+            DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(), ConvertedWeights::open);
     return new DecoderModel(model, prefillChunkRows);
   }
 
