@@ -56,8 +56,9 @@ public final class DecoderModel implements AutoCloseable {
     if (prefillChunkRows < 1) {
       throw new IllegalArgumentException("prefillChunkRows must be >= 1, got " + prefillChunkRows);
     }
-    // F32 working memory and F32 activations against every weight type (F32, BF16, Q4; Q8 arrives
-    // as BF16): ConvertedWeights keeps Jlama from re-quantizing anything at load.
+    // F32 working memory for every weight type. ConvertedWeights keeps Jlama from re-quantizing
+    // anything at load and picks the activation type per weight type (F32 for F32 and Q4 weights;
+    // Jlama's own BF16 for BF16 weights, as before; Q8 arrives widened to BF16).
     AbstractModel model =
         ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, llmDir.toFile(), workDir.toFile(),
             DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(), ConvertedWeights::open);

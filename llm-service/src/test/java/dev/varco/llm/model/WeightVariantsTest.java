@@ -181,6 +181,95 @@ class WeightVariantsTest {
     }
   }
 
+  /**
+   * The converter's blocks are byte for byte what Jlama's own offline quantizer
+   * ({@code SafeTensorSupport.quantizeModel}) writes for the same values (the F32 conversion holds
+   * the bf16 source values exactly), scales included.
+   */
+  @Test
+  void convertedBlocksAreTheBytesOfJlamasOwnQuantizer() throws Exception {
+    for (DecoderWeightType type : List.of(DecoderWeightType.Q8, DecoderWeightType.Q4)) {
+      Path jlama = jlamaQuantized(llmDirs.get(DecoderWeightType.F32), ROOT.resolve("jlama-" + type.key()),
+          type == DecoderWeightType.Q8 ? DType.I8 : DType.Q4);
+      int compared = 0;
+      try (var ours = dev.varco.model.safetensors.SafetensorsFile.open(llmDirs.get(type).resolve("model.safetensors"));
+          var theirs = dev.varco.model.safetensors.SafetensorsFile.open(jlama.resolve("model.safetensors"))) {
+        for (String name : ours.tensors().keySet()) {
+          if (ours.info(name).dtype() == dev.varco.model.safetensors.SafetensorsDType.BF16) {
+            continue; // kept float: Jlama's copy of the F32 folder is F32
+          }
+          assertArrayEquals(ours.info(name).shape(), theirs.info(name).shape(), name);
+          assertEquals(ours.info(name).dtype(), theirs.info(name).dtype(), name);
+          assertEquals(ours.bytes(name), theirs.bytes(name), type.key() + " " + name);
+          compared++;
+        }
+      }
+      assertEquals(2 * 2 * 7, compared, "each quantized matrix and its .qb scales");
+    }
+  }
+
+  /**
+   * Jlama's quantizer on an F32 Qwen2 folder, leaving embeddings, lm_head, norms and biases F32
+   * (its skip list matches substrings). It wants a README.md in the source folder and writes a
+   * temporary copy under java.io.tmpdir (deleted on exit).
+   */
+  private static Path jlamaQuantized(Path f32Dir, Path out, DType type) throws Exception {
+    Path source = ROOT.resolve("jlama-source-" + out.getFileName());
+    deleteTree(source);
+    deleteTree(out);
+    Files.createDirectories(source);
+    try (var files = Files.list(f32Dir)) {
+      for (Path file : files.toList()) {
+        Files.createSymbolicLink(source.resolve(file.getFileName()), file.toAbsolutePath());
+      }
+    }
+    Files.writeString(source.resolve("README.md"), "test model\n");
+    return SafeTensorSupport.quantizeModel(source, type,
+        new String[] {"embed_tokens", "lm_head", "norm", "bias"}, null, java.util.Optional.of(out));
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /**
+   * At Qwen2.5-0.5B's width (hidden 896, where jlama-native's batched F32 kernels were measured
+   * wrong above 5 rows) a Q4 decoder prefilled in the service's chunks of 4 rows still computes
+   * what token-by-token decoding computes. Random F32 weights quantized by Jlama's own quantizer
+   * (the same bytes as the converter's, see above).
+   */
+  @Test
+  void q4ChunkedPrefillIsExactAtRealisticWidth() throws Exception {
+    var shape = new RandomQwen2Checkpoint.Shape(896, 1024, 2, 14, 2, 300, 512);
+    Path f32 = RandomQwen2Checkpoint.write(ROOT.resolve("random-896-f32"), shape, 42);
+    Path q4 = jlamaQuantized(f32, ROOT.resolve("random-896-q4"), DType.Q4);
+    Files.copy(f32.resolve("tokenizer.json"), q4.resolve("tokenizer.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    int[] tokens = new java.util.SplittableRandom(7).ints(24, 0, shape.vocab() - 2).toArray();
+    Path workDir = ROOT.resolve("work");
+    float[] reference;
+    try (DecoderModel model = DecoderModel.load(q4, workDir, 1); KvBufferCache.KvBuffer kv = model.newKvCache()) {
+      float[] last = null;
+      for (int i = 0; i < tokens.length; i++) {
+        last = model.decode(tokens[i], i, kv);
+      }
+      reference = last;
+    }
+    try (DecoderModel model = DecoderModel.load(q4, workDir, 4); KvBufferCache.KvBuffer kv = model.newKvCache()) {
+      float[] chunked = model.prefill(PromptRows.ofTokens(tokens), 0, tokens.length, 0, kv);
+      double diff = maxAbsDiff(reference, chunked);
+      System.out.printf("q4 at hidden 896, chunks of 4 vs token by token: max |d logit| = %.3g%n", diff);
+      assertTrue(diff <= 1e-6, "max |d logit| = " + diff);
+    }
+  }
+
   /** A Q4 decoder prefilled in chunks of 4 rows computes what token-by-token decoding computes. */
   @Test
   void q4ChunkedPrefillMatchesTokenByToken() {

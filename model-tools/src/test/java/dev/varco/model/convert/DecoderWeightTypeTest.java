@@ -251,6 +251,28 @@ class DecoderWeightTypeTest {
     assertEquals(matrices / 2 + matrices / 8 + 2 * rest, data.get(DecoderWeightType.Q4));
   }
 
+  /**
+   * The other rows of the README's table, from shapes: Jlama's KV cache (F32 working memory: K and
+   * V of kv_heads x head_dim floats per layer per token) and the vision encoder graph
+   * (SigLIP so400m, all 27 layers exported, no pooling head, plus the 2-layer projector) in FP32.
+   */
+  @Test
+  void varcoVision14bKvCacheAndEncoderSizes() {
+    long kvPerToken = 2L * 48 * 8 * 128 * Float.BYTES;
+    assertEquals(393_216L, kvPerToken);
+    assertEquals(3L << 30, kvPerToken * 8192, "8k tokens of KV = 3 GiB");
+    long d = 1152;
+    long mlp = 4304;
+    long layer = 4 * (d * d + d) + (d * mlp + mlp) + (mlp * d + d) + 2 * 2 * d;
+    long tower = 27 * layer + (d * 3 * 14 * 14 + d) + 729 * d;
+    long projector = (d * 5120 + 5120) + (5120L * 5120 + 5120);
+    assertEquals(412_984_944L, tower);
+    assertEquals(32_122_880L, projector);
+    System.out.printf("14B KV per token %d bytes; 8k tokens %.2f GiB; encoder %d params, FP32 %.2f GiB%n",
+        kvPerToken, kvPerToken * 8192 / (double) (1L << 30), tower + projector,
+        (tower + projector) * 4 / (double) (1L << 30));
+  }
+
   private static Qwen2TextConfig tinyText() {
     TinyModelSpec spec = TinyModelSpec.DEFAULT;
     return new Qwen2TextConfig("qwen2", spec.textHiddenSize(), spec.textIntermediateSize(), spec.textLayers(),
