@@ -49,7 +49,8 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   /**
-   * Loads a Hugging Face Qwen2 directory.
+   * Loads a Hugging Face Qwen2 directory, with the decoder in any of model-tools' weight types
+   * (F32, BF16, Jlama Q8 or Q4 blocks; see {@link ConvertedWeights}).
    *
    * @param workDir a directory this service owns; Jlama puts its working files there
    * @param prefillChunkRows rows per forward call during prefill (1 = token by token)
@@ -58,9 +59,12 @@ public final class DecoderModel implements AutoCloseable {
     if (prefillChunkRows < 1) {
       throw new IllegalArgumentException("prefillChunkRows must be >= 1, got " + prefillChunkRows);
     }
+    // F32 working memory for every weight type. ConvertedWeights keeps Jlama from re-quantizing
+    // anything at load and picks the activation type per weight type (F32 for F32 and Q4 weights;
+    // Jlama's own BF16 for BF16 weights, as before; Q8 arrives widened to BF16).
     AbstractModel model =
-        ModelSupport.loadModel(
-            llmDir.toFile(), workDir.toFile(), DType.F32, DType.F32, Optional.empty(), Optional.empty());
+        ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, llmDir.toFile(), workDir.toFile(),
+            DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(), ConvertedWeights::open);
     return new DecoderModel(model, prefillChunkRows);
   }
 

@@ -4,6 +4,7 @@ import dev.varco.model.checkpoint.UnsupportedCheckpointException;
 import dev.varco.model.convert.CheckpointConverter;
 import dev.varco.model.convert.ConversionListener;
 import dev.varco.model.convert.ConversionOptions;
+import dev.varco.model.manifest.DecoderWeightType;
 import dev.varco.model.manifest.ModelManifest;
 import dev.varco.model.tiny.TinyCheckpointGenerator;
 import dev.varco.model.tiny.TinyModel;
@@ -22,8 +23,11 @@ public final class ModelToolsCommand {
         generate-tiny --out DIR [--seed N] [--shards N]
             write a tiny Hugging Face LLaVA-OneVision checkpoint (VARCO-VISION-14B-HF format)
         convert --checkpoint DIR --out DIR [--name NAME] [--encoder-variants int8]
+                [--decoder-dtype f32|bf16|q8|q4]
             convert a Hugging Face LLaVA-OneVision checkpoint into a service model directory;
-            --encoder-variants int8 also writes vision/encoder-int8.onnx (int8 dynamic quantization)
+            --encoder-variants int8 also writes vision/encoder-int8.onnx (int8 dynamic quantization);
+            --decoder-dtype stores the decoder as float32, bfloat16 (default: as published), or
+            Jlama Q8/Q4 blocks (layer matrices only; embeddings, lm_head, norms, biases stay float)
         prepare-tiny --out DIR [--seed N]
             generate the tiny checkpoint into DIR-hf and convert it into DIR (skipped when done)
       """;
@@ -58,7 +62,9 @@ public final class ModelToolsCommand {
         case "convert" -> {
           ModelManifest manifest = CheckpointConverter.convert(Path.of(required(options, "checkpoint")),
               Path.of(required(options, "out")), options.get("name"),
-              ConversionOptions.withEncoderVariants(options.getOrDefault("encoder-variants", "")), printer());
+              ConversionOptions.withEncoderVariants(options.getOrDefault("encoder-variants", ""))
+                  .withDecoderWeightType(DecoderWeightType.parse(options.getOrDefault("decoder-dtype", "bf16"))),
+              printer());
           report(manifest, Path.of(options.get("out")));
         }
         case "prepare-tiny" -> {
@@ -122,8 +128,9 @@ public final class ModelToolsCommand {
   }
 
   private static void report(ModelManifest manifest, Path out) {
-    System.out.printf("model directory %s: %s, vision %d tokens/tile x %d, llm %s %d layers, %d files%n",
+    System.out.printf("model directory %s: %s, vision %d tokens/tile x %d, llm %s %d layers %s, %d files%n",
         out.toAbsolutePath(), manifest.name(), manifest.vision().tokensPerTile(), manifest.vision().hiddenSize(),
-        manifest.llm().architecture(), manifest.llm().numHiddenLayers(), manifest.files().size());
+        manifest.llm().architecture(), manifest.llm().numHiddenLayers(), manifest.llm().weightType(),
+        manifest.files().size());
   }
 }

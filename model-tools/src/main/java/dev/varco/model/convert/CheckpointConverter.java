@@ -52,7 +52,8 @@ public final class CheckpointConverter {
   /**
    * As {@link #convert(Path, Path, String, ConversionListener)}, also writing the encoder
    * variants {@code options} asks for ({@code vision/encoder-<precision>.onnx}, listed in the
-   * manifest's {@code vision.encoder_variants}).
+   * manifest's {@code vision.encoder_variants}) and storing the decoder in
+   * {@code options.decoderWeightType()} (manifest {@code llm.weight_type}).
    */
   public static ModelManifest convert(Path checkpointDir, Path outDir, String name, ConversionOptions options,
       ConversionListener listener) throws IOException {
@@ -70,7 +71,8 @@ public final class CheckpointConverter {
 
     try (LlavaOnevisionTensors tensors = LlavaOnevisionTensors.open(checkpointDir)) {
       VisionEncoderExporter vision = new VisionEncoderExporter(config, tensors);
-      LanguageModelExporter llm = new LanguageModelExporter(config.text(), tensors);
+      LanguageModelExporter llm = new LanguageModelExporter(config.text(), tensors, options.decoderWeightType());
+      LanguageModelExporter.checkQuantizable(config.text(), options.decoderWeightType());
       List<RequiredTensor> required = new ArrayList<>(vision.requiredTensors());
       llm.mappings().forEach(m -> required.add(m.source()));
       for (RequiredTensor tensor : required) {
@@ -174,7 +176,8 @@ public final class CheckpointConverter {
               imageToken,
               config.imageTokenIndex(),
               eosTokenIds,
-              files.chatTemplate()),
+              files.chatTemplate(),
+              options.decoderWeightType().key()),
           fileTable(outDir, written));
       ModelManifestIO.write(outDir, manifest);
       progress.step("manifest", ModelManifestIO.FILE_NAME);

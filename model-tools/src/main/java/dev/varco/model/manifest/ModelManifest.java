@@ -104,14 +104,41 @@ public record ModelManifest(
       @JsonProperty("num_key_value_heads") int numKeyValueHeads,
       @JsonProperty("vocab_size") int vocabSize,
       @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
-      /* Storage dtype of the decoder weights: "bfloat16", "float32", ... */
+      /* Storage dtype of the decoder's float tensors: "bfloat16", "float32" (all of them for weight_type
+         f32/bf16; embeddings, lm_head, norms and biases for q8/q4). */
       @JsonProperty("dtype") String dtype,
       @JsonProperty("image_token") String imageToken,
       @JsonProperty("image_token_id") int imageTokenId,
       /* Every token id that ends a turn (config + generation_config), e.g. <|im_end|>, <|endoftext|>. */
       @JsonProperty("eos_token_ids") List<Integer> eosTokenIds,
       /* Jinja chat template (the checkpoint's), also kept in llm/tokenizer_config.json. */
-      @JsonProperty("chat_template") String chatTemplate) {}
+      @JsonProperty("chat_template") String chatTemplate,
+      /* How the decoder weights are stored: "f32", "bf16", "q8", "q4" (DecoderWeightType). Additive:
+         absent in manifests written before it existed, which copied the source dtype (see dtype);
+         dtype then names the float type of the tensors kept unquantized. */
+      @JsonProperty("weight_type") String weightType) {
+
+    public Llm {
+      if (weightType == null || weightType.isBlank()) {
+        weightType = DecoderWeightType.fromTorchDtype(dtype).key();
+      } else {
+        weightType = DecoderWeightType.parse(weightType).key();
+      }
+    }
+
+    /** The manifest shape before weight types: the decoder is stored in {@code dtype}. */
+    public Llm(String dir, String architecture, int hiddenSize, int numHiddenLayers, int numAttentionHeads,
+        int numKeyValueHeads, int vocabSize, int maxPositionEmbeddings, String dtype, String imageToken,
+        int imageTokenId, List<Integer> eosTokenIds, String chatTemplate) {
+      this(dir, architecture, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, vocabSize,
+          maxPositionEmbeddings, dtype, imageToken, imageTokenId, eosTokenIds, chatTemplate, null);
+    }
+
+    /** {@link #weightType()} as the enum. */
+    public DecoderWeightType decoderWeightType() {
+      return DecoderWeightType.parse(weightType);
+    }
+  }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record FileEntry(@JsonProperty("bytes") long bytes, @JsonProperty("sha256") String sha256) {}

@@ -13,7 +13,12 @@ public enum SafetensorsDType {
   I16(2, "int16"),
   I8(1, "int8"),
   U8(1, "uint8"),
-  BOOL(1, "bool");
+  BOOL(1, "bool"),
+  /**
+   * Jlama's packed 4-bit type (not a standard safetensors dtype): two values a byte, the block
+   * scales in a separate F32 tensor {@code <name>.qb}. {@link #bytes()} is 0; use {@link #byteLength}.
+   */
+  Q4(0, "jlama_q4");
 
   private final int bytes;
   private final String torchName;
@@ -30,6 +35,11 @@ public enum SafetensorsDType {
   /** The name transformers uses in {@code torch_dtype}, e.g. {@code bfloat16}. */
   public String torchName() {
     return torchName;
+  }
+
+  /** Bytes that {@code elements} values of this type take (half a byte each for {@link #Q4}). */
+  public long byteLength(long elements) {
+    return this == Q4 ? (elements + 1) / 2 : elements * bytes;
   }
 
   public boolean isFloatingPoint() {

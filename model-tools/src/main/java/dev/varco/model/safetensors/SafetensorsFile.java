@@ -87,9 +87,9 @@ public final class SafetensorsFile implements AutoCloseable {
       shape[i] = shapeNode.get(i).asLong();
     }
     TensorInfo info = new TensorInfo(name, dtype, shape, offsets.get(0).asLong(), offsets.get(1).asLong());
-    if (info.byteLength() != info.elementCount() * dtype.bytes()) {
+    if (info.byteLength() != dtype.byteLength(info.elementCount())) {
       throw new IOException(path + ": tensor " + name + " has " + info.byteLength() + " bytes, but "
-          + dtype + info.shapeString() + " needs " + info.elementCount() * dtype.bytes());
+          + dtype + info.shapeString() + " needs " + dtype.byteLength(info.elementCount()));
     }
     return info;
   }

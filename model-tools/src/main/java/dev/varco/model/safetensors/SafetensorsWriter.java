@@ -24,11 +24,11 @@ public final class SafetensorsWriter {
   /** A tensor queued for writing. */
   public record Entry(String name, SafetensorsDType dtype, long[] shape, TensorData data) {
     public long byteLength() {
-      long count = dtype.bytes();
+      long count = 1;
       for (long dim : shape) {
         count *= dim;
       }
-      return count;
+      return dtype.byteLength(count);
     }
   }
 
@@ -61,6 +61,11 @@ public final class SafetensorsWriter {
   /** Total bytes of tensor data (the {@code total_size} of a shard index). */
   public long dataBytes() {
     return entries.stream().mapToLong(Entry::byteLength).sum();
+  }
+
+  /** Size of the file {@link #write} produces: length prefix, padded JSON header, tensor data. */
+  public long fileBytes() throws IOException {
+    return 8L + header().length + dataBytes();
   }
 
   public void write(Path file) throws IOException {

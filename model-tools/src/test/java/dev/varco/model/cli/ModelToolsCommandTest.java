@@ -3,6 +3,7 @@ package dev.varco.model.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.varco.model.manifest.ModelManifestIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,9 @@ class ModelToolsCommandTest {
     assertEquals(0, ModelToolsCommand.run(new String[] {"generate-tiny", "--out", hf.toString(), "--seed", "4"}));
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")));
     assertEquals(0, ModelToolsCommand.run(new String[] {"convert", "--checkpoint", hf.toString(), "--out",
-        model.toString(), "--name", "tiny-cli", "--encoder-variants", "int8"}));
+        model.toString(), "--name", "tiny-cli", "--encoder-variants", "int8", "--decoder-dtype", "q4"}));
     assertTrue(Files.isRegularFile(model.resolve("manifest.json")));
+    assertEquals("q4", ModelManifestIO.read(model).llm().weightType());
     assertTrue(Files.isRegularFile(model.resolve("vision/encoder-int8.onnx")));
   }
 
@@ -33,5 +35,7 @@ class ModelToolsCommandTest {
         work.resolve("out").toString()}));
     assertEquals(2, ModelToolsCommand.run(new String[] {"convert", "--checkpoint", work.toString(), "--out",
         work.resolve("out").toString(), "--encoder-variants", "fp8"}));
+    assertEquals(2, ModelToolsCommand.run(new String[] {"convert", "--checkpoint", work.toString(), "--out",
+        work.resolve("out").toString(), "--decoder-dtype", "fp16"}));
   }
 }
