@@ -171,7 +171,12 @@ final class StepScheduler {
       }
       if (request.sequence.isFinished()) {
         it.remove();
-        finish(request, failed);
+        try {
+          finish(request, failed);
+        } catch (RuntimeException e) {
+          // The model thread must survive whatever a sink does.
+          LOG.errorf(e, "finishing request %s failed", request.job.requestId());
+        }
       }
     }
   }
