@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.varco.gateway.chat.ChatLimits;
 import dev.varco.gateway.chat.ChatMessage;
 import dev.varco.gateway.chat.ChatPart;
-import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
 import java.util.Base64;
 import java.util.List;
@@ -20,13 +18,7 @@ class ChatCompletionRequestParserTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0};
 
-  private final ChatCompletionRequestParser parser = new ChatCompletionRequestParser(new ChatTurnRules(new ChatLimits() {
-    public long maxBodyBytes() { return 1 << 20; }
-    public int maxImages() { return 2; }
-    public int maxImageBytes() { return 64; }
-    public int maxMessages() { return 4; }
-    public int maxCompletionTokens() { return 100; }
-  }));
+  private final ChatCompletionRequestParser parser = new ChatCompletionRequestParser(TestRules.small());
 
   private ChatCompletionRequest parse(String body) throws Exception {
     return parser.parse(JSON.readTree(body));

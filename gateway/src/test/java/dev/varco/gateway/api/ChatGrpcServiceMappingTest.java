@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.varco.gateway.chat.ChatLimits;
 import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
@@ -16,13 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** gRPC {@code ChatRequest} decoding controls map to the same turn, and the same rules, as REST. */
 class ChatGrpcServiceMappingTest {
-  private final ChatTurnRules rules = new ChatTurnRules(new ChatLimits() {
-    public long maxBodyBytes() { return 1 << 20; }
-    public int maxImages() { return 2; }
-    public int maxImageBytes() { return 64; }
-    public int maxMessages() { return 4; }
-    public int maxCompletionTokens() { return 100; }
-  });
+  private final ChatTurnRules rules = TestRules.small();
 
   private static ChatRequest.Builder hello() {
     return ChatRequest.newBuilder().addMessages(ChatMessage.newBuilder().setRole("user")
