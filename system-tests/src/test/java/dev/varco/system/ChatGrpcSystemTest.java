@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import dev.varco.proto.chat.v1.ChatDone;
@@ -12,6 +13,7 @@ import dev.varco.proto.chat.v1.ChatMessage;
 import dev.varco.proto.chat.v1.ChatPart;
 import dev.varco.proto.chat.v1.ChatRequest;
 import dev.varco.proto.chat.v1.ChatResponse;
+import dev.varco.proto.chat.v1.ChatTokenLogprob;
 import dev.varco.proto.chat.v1.ListModelsRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -93,6 +95,37 @@ class ChatGrpcSystemTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, badImage.getStatus().getCode());
 
     assertTrue(complete(ChatRequest.newBuilder().setMaxTokens(2).addMessages(user(text("hi"))).build()).getLast().hasDone());
+  }
+
+  private static String answer(List<ChatResponse> responses) {
+    return String.join("", responses.stream().filter(ChatResponse::hasDelta).map(ChatResponse::getDelta).toList());
+  }
+
+  @Test
+  void decodingControlsStopAndLogprobsWork() {
+    ChatRequest.Builder greedy = ChatRequest.newBuilder().setTemperature(0).setMaxTokens(12)
+        .addMessages(user(text("Tell me about Seoul.")));
+    List<ChatResponse> plain = complete(greedy.clone().setLogprobs(true).setTopLogprobs(2).build());
+    String answer = answer(plain);
+    List<ChatTokenLogprob> tokens = plain.stream().flatMap(r -> r.getLogprobsList().stream()).toList();
+    assertFalse(tokens.isEmpty());
+    for (ChatTokenLogprob token : tokens) {
+      assertEquals(2, token.getTopLogprobsCount());
+      assertEquals(token.getTopLogprobs(0).getLogprob(), token.getLogprob(), 1e-6);
+    }
+    assertTrue(plain.getLast().getLogprobsList().isEmpty(), "done carries no logprobs");
+
+    int codePoints = answer.codePointCount(0, answer.length());
+    assumeTrue(codePoints >= 4, "the greedy answer is too short to cut: '" + answer + "'");
+    int from = answer.offsetByCodePoints(0, codePoints / 2);
+    String stop = answer.substring(from, answer.offsetByCodePoints(from, 2));
+    List<ChatResponse> stopped = complete(greedy.clone().addStop(stop).build());
+    assertEquals(answer.substring(0, answer.indexOf(stop)), answer(stopped));
+    assertEquals("stop", stopped.getLast().getDone().getFinishReason());
+
+    var outOfRange = assertThrows(StatusRuntimeException.class, () -> complete(greedy.clone().setTopP(2f).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, outOfRange.getStatus().getCode());
+    assertTrue(outOfRange.getStatus().getDescription().contains("top_p"));
   }
 
   @Test

@@ -7,8 +7,10 @@ import dev.varco.gateway.chat.ChatPart;
 import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.chat.Sampling;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
@@ -42,7 +44,18 @@ final class ChatCompletionRequestParser {
     if (n != 1) {
       throw new InvalidRequestException("n", "n must be 1: this server returns one choice per request");
     }
-    double temperature = optionalNumber(body, "temperature", 1.0, 0.0, 2.0);
+    refuseUnsupported(body);
+    optionalText(body, "user"); // accepted for compatibility; not used
+    Sampling sampling = parseSampling(body);
+    List<ChatMessage> messages = parseMessages(body.get("messages"));
+    ChatTurn turn = new ChatTurn(messages, sampling);
+    rules.check(turn);
+    return new ChatCompletionRequest(turn, model, stream, includeUsage);
+  }
+
+  /** Type checks only; {@link ChatTurnRules} checks the ranges for REST and gRPC alike. */
+  private Sampling parseSampling(JsonNode body) {
+    double temperature = optionalNumber(body, "temperature").orElse(1.0);
     int maxTokens = optionalInt(body, "max_completion_tokens", 0, 1, limits.maxCompletionTokens());
     if (maxTokens == 0) {
       maxTokens = optionalInt(body, "max_tokens", 0, 1, limits.maxCompletionTokens());
@@ -55,10 +68,74 @@ final class ChatCompletionRequestParser {
       }
       seed = OptionalLong.of(seedNode.asLong());
     }
-    List<ChatMessage> messages = parseMessages(body.get("messages"));
-    ChatTurn turn = new ChatTurn(messages, temperature, maxTokens, seed);
-    rules.check(turn);
-    return new ChatCompletionRequest(turn, model, stream, includeUsage);
+    // vLLM takes -1 for "no top_k limit", llama.cpp 0; both mean off here.
+    int topK = optionalInt(body, "top_k", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    boolean logprobs = optionalBoolean(body, "logprobs", false);
+    int topLogprobs = optionalInt(body, "top_logprobs", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    return new Sampling(temperature, maxTokens, seed,
+        optionalNumber(body, "top_p"),
+        topK == -1 ? 0 : topK,
+        optionalNumber(body, "min_p").orElse(0.0),
+        optionalNumber(body, "repetition_penalty"),
+        optionalNumber(body, "presence_penalty").orElse(0.0),
+        optionalNumber(body, "frequency_penalty").orElse(0.0),
+        parseStop(body.get("stop")),
+        logprobs,
+        topLogprobs);
+  }
+
+  /** OpenAI's {@code stop}: null, one string, or an array of strings. */
+  private static List<String> parseStop(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (node.isTextual()) {
+      return List.of(node.asText());
+    }
+    if (node.isArray()) {
+      List<String> stop = new ArrayList<>();
+      for (JsonNode item : node) {
+        if (!item.isTextual()) {
+          throw new InvalidRequestException("stop", "stop must be a string or an array of strings");
+        }
+        stop.add(item.asText());
+      }
+      return stop;
+    }
+    throw new InvalidRequestException("stop", "stop must be a string or an array of strings");
+  }
+
+  /**
+   * Features this server does not have are refused rather than ignored, so a client never mistakes
+   * an ordinary answer for JSON mode or a tool call. Their neutral values (no tools, {@code "none"},
+   * {@code {"type":"text"}}, an empty logit_bias) are accepted.
+   */
+  private static void refuseUnsupported(JsonNode body) {
+    JsonNode responseFormat = body.get("response_format");
+    if (responseFormat != null && !responseFormat.isNull()) {
+      String type = responseFormat.isObject() ? optionalText(responseFormat, "type") : null;
+      if (!"text".equals(type)) {
+        throw new InvalidRequestException("response_format", "response_format "
+            + (type == null ? "must be an object with a 'type'" : "type '" + abbreviate(type) + "' is not supported")
+            + ": this server only produces plain text ({\"type\":\"text\"})");
+      }
+    }
+    for (String field : List.of("tools", "functions")) {
+      JsonNode value = body.get(field);
+      if (value != null && !value.isNull() && !(value.isArray() && value.isEmpty())) {
+        throw new InvalidRequestException(field, field + " are not supported: this server does not call tools");
+      }
+    }
+    for (String field : List.of("tool_choice", "function_call")) {
+      JsonNode value = body.get(field);
+      if (value != null && !value.isNull() && !(value.isTextual() && value.asText().equals("none"))) {
+        throw new InvalidRequestException(field, field + " is not supported: this server does not call tools");
+      }
+    }
+    JsonNode logitBias = body.get("logit_bias");
+    if (logitBias != null && !logitBias.isNull() && !(logitBias.isObject() && logitBias.isEmpty())) {
+      throw new InvalidRequestException("logit_bias", "logit_bias is not supported");
+    }
   }
 
   private List<ChatMessage> parseMessages(JsonNode node) {
@@ -166,15 +243,15 @@ final class ChatCompletionRequestParser {
     return value.asBoolean();
   }
 
-  private static double optionalNumber(JsonNode node, String field, double fallback, double min, double max) {
+  private static OptionalDouble optionalNumber(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {
-      return fallback;
+      return OptionalDouble.empty();
     }
-    if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
-      throw new InvalidRequestException(field, field + " must be a number between " + min + " and " + max);
+    if (!value.isNumber()) {
+      throw new InvalidRequestException(field, field + " must be a number");
     }
-    return value.asDouble();
+    return OptionalDouble.of(value.asDouble());
   }
 
   private static int optionalInt(JsonNode node, String field, int fallback, int min, int max) {
@@ -183,7 +260,8 @@ final class ChatCompletionRequestParser {
       return fallback;
     }
     if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < min || value.asInt() > max) {
-      throw new InvalidRequestException(field, field + " must be an integer between " + min + " and " + max);
+      throw new InvalidRequestException(field, field + " must be an integer"
+          + (min == Integer.MIN_VALUE && max == Integer.MAX_VALUE ? "" : " between " + min + " and " + max));
     }
     return value.asInt();
   }

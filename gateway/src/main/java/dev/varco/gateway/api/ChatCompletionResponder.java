@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.varco.gateway.upstream.GenerationListener;
+import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
 import dev.varco.gateway.upstream.UpstreamFailure;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 
 /**
  * Writes one generation to the HTTP client, either as OpenAI SSE chunks ending with {@code [DONE]}
@@ -25,7 +27,9 @@ final class ChatCompletionResponder implements GenerationListener {
   private final String model;
   private final boolean stream;
   private final boolean includeUsage;
+  private final boolean logprobs;
   private final StringBuilder text = new StringBuilder();
+  private final ArrayNode logprobsContent;
   private boolean streamStarted;
 
   ChatCompletionResponder(HttpServerResponse response, Context context, ObjectMapper json, String id, String model,
@@ -38,19 +42,28 @@ final class ChatCompletionResponder implements GenerationListener {
     this.model = model;
     this.stream = request.stream();
     this.includeUsage = request.includeUsage();
+    this.logprobs = request.turn().sampling().logprobs();
+    this.logprobsContent = json.createArrayNode();
   }
 
   @Override
-  public void onDelta(String delta) {
+  public void onDelta(String delta, List<TokenLogprob> tokens) {
     context.runOnContext(v -> {
       if (!stream) {
         text.append(delta);
+        tokens.forEach(token -> logprobsContent.add(tokenNode(token)));
         return;
       }
       startStream();
       ObjectNode content = json.createObjectNode();
       content.put("content", delta);
-      writeEvent(chunk(content, null));
+      ObjectNode chunk = chunk(content, null);
+      if (logprobs) {
+        ArrayNode entries = json.createArrayNode();
+        tokens.forEach(token -> entries.add(tokenNode(token)));
+        ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", logprobsNode(entries));
+      }
+      writeEvent(chunk);
     });
   }
 
@@ -81,7 +94,12 @@ final class ChatCompletionResponder implements GenerationListener {
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant");
         message.put("content", text.toString());
-        choice.putNull("logprobs");
+        message.putNull("refusal");
+        if (logprobs) {
+          choice.set("logprobs", logprobsNode(logprobsContent));
+        } else {
+          choice.putNull("logprobs");
+        }
         choice.put("finish_reason", finishReason.openAiName());
         body.set("usage", usageNode(usage));
         response.setStatusCode(200).putHeader("Content-Type", "application/json").end(body.toString());
@@ -143,6 +161,33 @@ final class ChatCompletionResponder implements GenerationListener {
     chunk.put("created", created);
     chunk.put("model", model);
     return chunk;
+  }
+
+  /** OpenAI's {@code choices[].logprobs}: {@code {"content": [...], "refusal": null}}. */
+  private ObjectNode logprobsNode(ArrayNode content) {
+    ObjectNode node = json.createObjectNode();
+    node.set("content", content);
+    node.putNull("refusal");
+    return node;
+  }
+
+  /** One {@code ChatCompletionTokenLogprob}: token, logprob, bytes (as ints 0..255), top_logprobs. */
+  private ObjectNode tokenNode(TokenLogprob token) {
+    ObjectNode node = alternativeNode(token);
+    ArrayNode top = node.putArray("top_logprobs");
+    token.topLogprobs().forEach(alternative -> top.add(alternativeNode(alternative)));
+    return node;
+  }
+
+  private ObjectNode alternativeNode(TokenLogprob token) {
+    ObjectNode node = json.createObjectNode();
+    node.put("token", token.token());
+    node.put("logprob", token.logprob());
+    ArrayNode bytes = node.putArray("bytes");
+    for (byte b : token.bytes()) {
+      bytes.add(b & 0xff);
+    }
+    return node;
   }
 
   private ObjectNode usageNode(TokenUsage usage) {

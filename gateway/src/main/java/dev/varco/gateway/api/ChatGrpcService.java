@@ -1,11 +1,14 @@
 package dev.varco.gateway.api;
 
+import com.google.protobuf.ByteString;
 import dev.varco.gateway.chat.ChatMessage;
 import dev.varco.gateway.chat.ChatPart;
 import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.chat.Sampling;
 import dev.varco.gateway.upstream.GenerationListener;
+import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
 import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.ServedModel;
 import dev.varco.gateway.upstream.UpstreamFailure;
@@ -13,6 +16,7 @@ import dev.varco.proto.chat.v1.ChatDone;
 import dev.varco.proto.chat.v1.ChatGrpc;
 import dev.varco.proto.chat.v1.ChatRequest;
 import dev.varco.proto.chat.v1.ChatResponse;
+import dev.varco.proto.chat.v1.ChatTokenLogprob;
 import dev.varco.proto.chat.v1.ListModelsRequest;
 import dev.varco.proto.chat.v1.ListModelsResponse;
 import io.grpc.Status;
@@ -22,6 +26,7 @@ import io.quarkus.grpc.GrpcService;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.UUID;
 
@@ -51,8 +56,8 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       }
       var generation = languageModel.generate(turn, UUID.randomUUID().toString(), new GenerationListener() {
         @Override
-        public void onDelta(String text) {
-          responses.onNext(ChatResponse.newBuilder().setDelta(text).build());
+        public void onDelta(String text, List<TokenLogprob> logprobs) {
+          responses.onNext(ChatResponse.newBuilder().setDelta(text).addAllLogprobs(wireLogprobs(logprobs)).build());
         }
 
         @Override
@@ -89,7 +94,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
     });
   }
 
-  private static ChatTurn toTurn(ChatRequest request) {
+  static ChatTurn toTurn(ChatRequest request) {
     List<ChatMessage> messages = new ArrayList<>();
     for (int i = 0; i < request.getMessagesCount(); i++) {
       var message = request.getMessages(i);
@@ -109,7 +114,36 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       }
       messages.add(new ChatMessage(role, parts));
     }
-    OptionalLong seed = request.hasSeed() ? OptionalLong.of(request.getSeed()) : OptionalLong.empty();
-    return new ChatTurn(messages, request.getTemperature(), request.getMaxTokens(), seed);
+    return new ChatTurn(messages, toSampling(request));
+  }
+
+  /** uint32 fields above 2^31 arrive as negative ints, which the rules refuse. */
+  private static Sampling toSampling(ChatRequest request) {
+    return new Sampling(
+        request.getTemperature(),
+        request.getMaxTokens(),
+        request.hasSeed() ? OptionalLong.of(request.getSeed()) : OptionalLong.empty(),
+        request.hasTopP() ? OptionalDouble.of(request.getTopP()) : OptionalDouble.empty(),
+        request.getTopK(),
+        request.getMinP(),
+        request.hasRepetitionPenalty() ? OptionalDouble.of(request.getRepetitionPenalty()) : OptionalDouble.empty(),
+        request.getPresencePenalty(),
+        request.getFrequencyPenalty(),
+        request.getStopList(),
+        request.getLogprobs(),
+        request.getTopLogprobs());
+  }
+
+  private static List<ChatTokenLogprob> wireLogprobs(List<TokenLogprob> tokens) {
+    List<ChatTokenLogprob> wire = new ArrayList<>(tokens.size());
+    for (TokenLogprob token : tokens) {
+      wire.add(ChatTokenLogprob.newBuilder()
+          .setToken(token.token())
+          .setBytes(ByteString.copyFrom(token.bytes()))
+          .setLogprob((float) token.logprob())
+          .addAllTopLogprobs(wireLogprobs(token.topLogprobs()))
+          .build());
+    }
+    return wire;
   }
 }

@@ -1,16 +1,12 @@
 package dev.varco.gateway.chat;
 
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * One validated chat turn, independent of the wire format it came in (OpenAI JSON or gRPC):
  * the whole conversation so far plus how to sample the answer.
- *
- * @param maxTokens 0 means the language model's default
  */
-public record ChatTurn(
-    List<ChatMessage> messages, double temperature, int maxTokens, OptionalLong seed) {
+public record ChatTurn(List<ChatMessage> messages, Sampling sampling) {
 
   public ChatTurn {
     messages = List.copyOf(messages);

@@ -53,12 +53,54 @@ public class ChatTurnRules {
         }
       }
     }
-    if (!(turn.temperature() >= 0.0 && turn.temperature() <= 2.0)) {
-      throw new InvalidRequestException("temperature", "temperature must be a number between 0 and 2");
-    }
-    if (turn.maxTokens() < 0 || turn.maxTokens() > limits.maxCompletionTokens()) {
+    checkSampling(turn.sampling());
+  }
+
+  /** Ranges as OpenAI's API documents them; the extensions as vLLM and llama.cpp accept them. */
+  private void checkSampling(Sampling sampling) {
+    requireBetween("temperature", sampling.temperature(), 0.0, 2.0);
+    if (sampling.maxTokens() < 0 || sampling.maxTokens() > limits.maxCompletionTokens()) {
       throw new InvalidRequestException("max_tokens", "max_tokens must be between 1 and "
           + limits.maxCompletionTokens() + " (varco.gateway.max-completion-tokens)");
     }
+    if (sampling.topP().isPresent()) {
+      requireBetween("top_p", sampling.topP().getAsDouble(), 0.0, 1.0);
+    }
+    if (sampling.topK() < 0) {
+      throw new InvalidRequestException("top_k", "top_k must be a positive integer, or 0 or -1 for no limit");
+    }
+    requireBetween("min_p", sampling.minP(), 0.0, 1.0);
+    if (sampling.repetitionPenalty().isPresent()) {
+      double penalty = sampling.repetitionPenalty().getAsDouble();
+      if (!(penalty > 0.0 && Double.isFinite(penalty))) {
+        throw new InvalidRequestException("repetition_penalty", "repetition_penalty must be a number greater than 0 (1 = off)");
+      }
+    }
+    requireBetween("presence_penalty", sampling.presencePenalty(), -2.0, 2.0);
+    requireBetween("frequency_penalty", sampling.frequencyPenalty(), -2.0, 2.0);
+    if (sampling.stop().size() > Sampling.MAX_STOP_STRINGS) {
+      throw new InvalidRequestException("stop", "stop has " + sampling.stop().size() + " strings; at most "
+          + Sampling.MAX_STOP_STRINGS + " are allowed");
+    }
+    if (sampling.stop().stream().anyMatch(String::isEmpty)) {
+      throw new InvalidRequestException("stop", "stop strings must not be empty");
+    }
+    if (sampling.topLogprobs() < 0 || sampling.topLogprobs() > Sampling.MAX_TOP_LOGPROBS) {
+      throw new InvalidRequestException("top_logprobs", "top_logprobs must be an integer between 0 and "
+          + Sampling.MAX_TOP_LOGPROBS);
+    }
+    if (sampling.topLogprobs() > 0 && !sampling.logprobs()) {
+      throw new InvalidRequestException("top_logprobs", "top_logprobs requires logprobs to be true");
+    }
+  }
+
+  private static void requireBetween(String param, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw new InvalidRequestException(param, param + " must be a number between " + format(min) + " and " + format(max));
+    }
+  }
+
+  private static String format(double bound) {
+    return bound == Math.rint(bound) ? Long.toString((long) bound) : Double.toString(bound);
   }
 }

@@ -1,12 +1,19 @@
 package dev.varco.gateway.upstream;
 
+import java.util.List;
+
 /**
  * Receives one generation as it streams from the language model. Exactly one of {@link
  * #onCompletion} and {@link #onFailure} ends the stream. Called on gRPC threads.
  */
 public interface GenerationListener {
 
-  void onDelta(String text);
+  /**
+   * A piece of the answer. {@code logprobs} has one entry per token the piece covers when the
+   * turn asked for logprobs, else it is empty (a piece may have text "" but tokens, when their
+   * text is held back for a stop string or a split character).
+   */
+  void onDelta(String text, List<TokenLogprob> logprobs);
 
   void onCompletion(FinishReason finishReason, TokenUsage usage);
 
@@ -35,6 +42,17 @@ public interface GenerationListener {
   record TokenUsage(int promptTokens, int completionTokens, int imageTokens, int cachedTokens) {
     public int totalTokens() {
       return promptTokens + completionTokens;
+    }
+  }
+
+  /**
+   * One generated token and its natural-log probability; {@code bytes} are the token's exact
+   * bytes (part of a UTF-8 character for some tokens). {@code topLogprobs} are the most likely
+   * tokens at that step, most likely first (their own list is empty).
+   */
+  record TokenLogprob(String token, byte[] bytes, double logprob, List<TokenLogprob> topLogprobs) {
+    public TokenLogprob {
+      topLogprobs = List.copyOf(topLogprobs);
     }
   }
 }

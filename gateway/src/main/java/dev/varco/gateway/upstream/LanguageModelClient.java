@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.varco.gateway.chat.ChatMessage;
 import dev.varco.gateway.chat.ChatPart;
 import dev.varco.gateway.chat.ChatTurn;
+import dev.varco.gateway.chat.Sampling;
 import dev.varco.proto.llm.v1.ContentPart;
 import dev.varco.proto.llm.v1.GenerateRequest;
 import dev.varco.proto.llm.v1.GenerateResponse;
@@ -11,6 +12,7 @@ import dev.varco.proto.llm.v1.Image;
 import dev.varco.proto.llm.v1.LanguageModelGrpc;
 import dev.varco.proto.llm.v1.Message;
 import dev.varco.proto.llm.v1.SamplingParams;
+import dev.varco.proto.llm.v1.TokenLogprob;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -18,6 +20,8 @@ import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -58,9 +62,21 @@ public class LanguageModelClient {
   }
 
   static GenerateRequest toRequest(ChatTurn turn, String requestId) {
-    SamplingParams.Builder sampling =
-        SamplingParams.newBuilder().setTemperature((float) turn.temperature()).setMaxTokens(turn.maxTokens());
-    turn.seed().ifPresent(sampling::setSeed);
+    Sampling controls = turn.sampling();
+    SamplingParams.Builder sampling = SamplingParams.newBuilder()
+        .setTemperature((float) controls.temperature())
+        .setMaxTokens(controls.maxTokens())
+        .setTopK(controls.topK())
+        .setMinP((float) controls.minP())
+        .setPresencePenalty((float) controls.presencePenalty())
+        .setFrequencyPenalty((float) controls.frequencyPenalty())
+        .addAllStop(controls.stop())
+        .setLogprobs(controls.logprobs())
+        .setTopLogprobs(controls.topLogprobs());
+    controls.seed().ifPresent(sampling::setSeed);
+    // top_p 0 (OpenAI allows it) keeps only the most likely token; llm-service wants (0, 1].
+    controls.topP().ifPresent(topP -> sampling.setTopP(topP == 0.0 ? Float.MIN_VALUE : (float) topP));
+    controls.repetitionPenalty().ifPresent(penalty -> sampling.setRepetitionPenalty((float) penalty));
     GenerateRequest.Builder request =
         GenerateRequest.newBuilder().setRequestId(requestId).setSampling(sampling);
     for (ChatMessage message : turn.messages()) {
@@ -76,6 +92,18 @@ public class LanguageModelClient {
       request.addMessages(out);
     }
     return request.build();
+  }
+
+  private static List<GenerationListener.TokenLogprob> logprobs(List<TokenLogprob> wire) {
+    if (wire.isEmpty()) {
+      return List.of();
+    }
+    List<GenerationListener.TokenLogprob> tokens = new ArrayList<>(wire.size());
+    for (TokenLogprob token : wire) {
+      tokens.add(new GenerationListener.TokenLogprob(token.getToken(), token.getBytes().toByteArray(),
+          token.getLogprob(), logprobs(token.getTopLogprobsList())));
+    }
+    return tokens;
   }
 
   /** Turns the response stream into listener calls; exactly one terminal call. */
@@ -109,7 +137,7 @@ public class LanguageModelClient {
         return;
       }
       switch (response.getEventCase()) {
-        case DELTA -> listener.onDelta(response.getDelta().getText());
+        case DELTA -> listener.onDelta(response.getDelta().getText(), logprobs(response.getDelta().getLogprobsList()));
         case COMPLETION -> {
           finished = true;
           var completion = response.getCompletion();

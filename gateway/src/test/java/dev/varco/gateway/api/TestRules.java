@@ -1,0 +1,20 @@
+package dev.varco.gateway.api;
+
+import dev.varco.gateway.chat.ChatLimits;
+import dev.varco.gateway.chat.ChatTurnRules;
+
+/** Turn rules with small limits, for tests of the edges that need no running gateway. */
+final class TestRules {
+  private TestRules() {}
+
+  /** 2 images of at most 64 bytes, 4 messages, 100 completion tokens. */
+  static ChatTurnRules small() {
+    return new ChatTurnRules(new ChatLimits() {
+      public long maxBodyBytes() { return 1 << 20; }
+      public int maxImages() { return 2; }
+      public int maxImageBytes() { return 64; }
+      public int maxMessages() { return 4; }
+      public int maxCompletionTokens() { return 100; }
+    });
+  }
+}
