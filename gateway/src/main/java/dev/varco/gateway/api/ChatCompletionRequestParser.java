@@ -7,6 +7,9 @@ import dev.varco.gateway.chat.ChatPart;
 import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.tasks.InvalidTaskException;
+import dev.varco.gateway.tasks.TaskTurn;
+import dev.varco.gateway.tasks.VarcoTask;
 import dev.varco.gateway.chat.Sampling;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +53,21 @@ final class ChatCompletionRequestParser {
     List<ChatMessage> messages = parseMessages(body.get("messages"));
     ChatTurn turn = new ChatTurn(messages, sampling);
     rules.check(turn);
-    return new ChatCompletionRequest(turn, model, stream, includeUsage);
+    VarcoTask task = VarcoTaskField.parse(body);
+    if (task == null) {
+      return new ChatCompletionRequest(turn, model, stream, includeUsage, null);
+    }
+    TaskTurn taskTurn;
+    try {
+      taskTurn = TaskTurn.of(task, turn);
+    } catch (InvalidTaskException e) {
+      // The task's own fields are named as they sit in the body; "text" is the user's message.
+      String param = e.param() == null || e.param().equals("messages") ? "messages"
+          : e.param().equals("text") || e.param().equals("image") ? "messages[" + (messages.size() - 1) + "].content"
+          : VarcoTaskField.NAME + "." + e.param();
+      throw new InvalidRequestException(param, e.getMessage());
+    }
+    return new ChatCompletionRequest(taskTurn.turn(), model, stream, includeUsage, taskTurn);
   }
 
   /** Type checks only; {@link ChatTurnRules} checks the ranges for REST and gRPC alike. */

@@ -3,6 +3,8 @@ package dev.varco.gateway.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.varco.gateway.tasks.TaskOutputParser;
+import dev.varco.gateway.tasks.TaskTurn;
 import dev.varco.gateway.upstream.GenerationListener;
 import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
 import dev.varco.gateway.upstream.UpstreamFailure;
@@ -28,6 +30,7 @@ final class ChatCompletionResponder implements GenerationListener {
   private final boolean stream;
   private final boolean includeUsage;
   private final boolean logprobs;
+  private final TaskTurn task;
   private final StringBuilder text = new StringBuilder();
   private final ArrayNode logprobsContent;
   private boolean streamStarted;
@@ -43,14 +46,17 @@ final class ChatCompletionResponder implements GenerationListener {
     this.stream = request.stream();
     this.includeUsage = request.includeUsage();
     this.logprobs = request.turn().sampling().logprobs();
+    this.task = request.task();
     this.logprobsContent = json.createArrayNode();
   }
 
   @Override
   public void onDelta(String delta, List<TokenLogprob> tokens) {
     context.runOnContext(v -> {
+      if (!stream || task != null) {
+        text.append(delta); // the whole answer: the JSON body, or the task's parsed result
+      }
       if (!stream) {
-        text.append(delta);
         tokens.forEach(token -> logprobsContent.add(tokenNode(token)));
         return;
       }
@@ -75,7 +81,11 @@ final class ChatCompletionResponder implements GenerationListener {
       }
       if (stream) {
         startStream();
-        writeEvent(chunk(json.createObjectNode(), finishReason.openAiName()));
+        ObjectNode last = chunk(json.createObjectNode(), finishReason.openAiName());
+        if (task != null) {
+          last.set(VarcoTaskField.NAME, taskResult());
+        }
+        writeEvent(last);
         if (includeUsage) {
           ObjectNode usageChunk = chunkEnvelope();
           usageChunk.putArray("choices");
@@ -102,6 +112,9 @@ final class ChatCompletionResponder implements GenerationListener {
         }
         choice.put("finish_reason", finishReason.openAiName());
         body.set("usage", usageNode(usage));
+        if (task != null) {
+          body.set(VarcoTaskField.NAME, taskResult());
+        }
         response.setStatusCode(200).putHeader("Content-Type", "application/json").end(body.toString());
       }
     });
@@ -121,6 +134,10 @@ final class ChatCompletionResponder implements GenerationListener {
         OpenAiErrors.send(response, json, failure.httpStatus(), failure.errorType(), failure.message(), null, null);
       }
     });
+  }
+
+  private ObjectNode taskResult() {
+    return TaskOutputJson.of(json, task, TaskOutputParser.parse(text.toString(), task.imageSize()));
   }
 
   private void startStream() {

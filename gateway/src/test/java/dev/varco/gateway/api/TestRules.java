@@ -9,10 +9,15 @@ final class TestRules {
 
   /** 2 images of at most 64 bytes, 4 messages, 100 completion tokens. */
   static ChatTurnRules small() {
+    return withImageBytes(64);
+  }
+
+  /** As {@link #small()} with another per-image byte limit (for real image files). */
+  static ChatTurnRules withImageBytes(int maxImageBytes) {
     return new ChatTurnRules(new ChatLimits() {
       public long maxBodyBytes() { return 1 << 20; }
       public int maxImages() { return 2; }
-      public int maxImageBytes() { return 64; }
+      public int maxImageBytes() { return maxImageBytes; }
       public int maxMessages() { return 4; }
       public int maxCompletionTokens() { return 100; }
     });
