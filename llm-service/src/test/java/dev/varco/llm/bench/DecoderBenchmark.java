@@ -80,7 +80,7 @@ public final class DecoderBenchmark {
     int mb = Integer.getInteger("bench.bandwidth-mb", 1024);
     for (int t : threads) {
       bandwidth.put(t, Bandwidth.measure(t, mb));
-      say(String.format("read bandwidth, %d thread(s): %.1f GB/s (best of 5 sums over %d MiB), load %s", t, bandwidth.get(t), mb, loadAverage()));
+      say(String.format("read bandwidth, %d thread(s): %.1f GB/s (best of 5 SIMD sums over %d MiB), load %s", t, bandwidth.get(t), mb, loadAverage()));
     }
 
     List<String> rows = new ArrayList<>();
@@ -95,6 +95,12 @@ public final class DecoderBenchmark {
           for (int t : threads) {
             say("running " + shapeName + " " + dtype + " " + kernel + " threads=" + t + " (fresh JVM) ...");
             Map<String, String> r = Child.spawn(dir, spec, dtype, t, kernel, prompt, decode);
+            if (r.containsKey("failed")) {
+              rows.add(String.format("| %s | %s | %s | %d | %s | | | | %s | | | %s |",
+                  shapeName, dtype, kernel, t, r.get("failed"), LLAMA_CPP.getOrDefault(shapeName + "/" + dtype, "-"), loadAverage()));
+              say("  " + rows.getLast());
+              continue;
+            }
             double ceiling = bandwidth.get(t) * 1e9 / Models.bytesPerToken(spec.shape(), dtype, prompt + decode / 2);
             double decodeTps = Double.parseDouble(r.get("decode_tps"));
             rows.add(String.format("| %s | %s | %s | %d | %.1f | %.2f | %.1f | %.0f%% | %s | %.2f | %s | %s |",
@@ -204,6 +210,7 @@ public final class DecoderBenchmark {
           "-cp", System.getProperty("java.class.path"), DecoderBenchmark.class.getName()));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       Map<String, String> result = new HashMap<>();
+      StringBuilder failure = new StringBuilder();
       try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
@@ -214,12 +221,15 @@ public final class DecoderBenchmark {
             }
           } else if (line.startsWith("bench:") || line.startsWith("  ") || line.contains("Exception") || line.contains("Error")) {
             System.out.println("    | " + line);
+            if (failure.isEmpty() && line.contains("Exception: ")) {
+              failure.append(line.substring(line.lastIndexOf("Exception: ") + 11).trim());
+            }
           }
         }
       }
       int rc = p.waitFor();
       if (rc != 0 || !result.containsKey("decode_tps")) {
-        throw new IllegalStateException("benchmark child failed (exit " + rc + ") for " + dir);
+        result.put("failed", "fails (exit " + rc + "): " + (failure.isEmpty() ? "see log" : failure));
       }
       return result;
     }
@@ -287,63 +297,83 @@ public final class DecoderBenchmark {
     }
   }
 
-  /** Aggregates JFR execution samples of the decode phase: self time by method, and inclusive time of the parts that matter. */
+  /**
+   * Aggregates the JFR samples of the decode phase (Java and native-method samples, all threads):
+   * each sample is charged to the part of the model it serves (the innermost model-level frame)
+   * and to the kernel it is in.
+   */
   static final class Profile {
-    static final List<String> INCLUSIVE = List.of(
-        "dev.varco.llm.model.DecoderModel.decode",
-        "com.github.tjake.jlama.model.AbstractModel.forward",
-        "com.github.tjake.jlama.model.CausalSelfAttention.forward",
-        "com.github.tjake.jlama.model.MLPBlock.forward",
-        "com.github.tjake.jlama.model.LayerNorm.forward",
-        "dev.varco.llm.model.DecoderModel.rawLogits",
-        "dev.varco.llm.model.TokenSampler.next",
-        "com.github.tjake.jlama.tensor.operations.NativeSimdTensorOperations.dotProductChunk",
-        "com.github.tjake.jlama.tensor.operations.NativeSimdTensorOperations.batchDotProduct",
-        "com.github.tjake.jlama.tensor.operations.PanamaTensorOperations.dotProductChunk",
-        "com.github.tjake.jlama.tensor.operations.PanamaTensorOperations.batchDotProduct",
-        "com.github.tjake.jlama.tensor.operations.PanamaTensorOperations.accumulate",
-        "com.github.tjake.jlama.tensor.AbstractTensor.copyFrom",
-        "com.github.tjake.jlama.math.VectorMath.pchunk",
-        "java.util.concurrent.ForkJoinPool");
+    /** Innermost frame matching one of these (checked top-down) names the part; else "other". */
+    static final List<Map.Entry<String, String>> PARTS = List.of(
+        Map.entry("DecoderModel.lambda$rawLogits", "lm_head (DecoderModel.rawLogits dot products)"),
+        Map.entry("DecoderModel.rawLogits", "lm_head other (final norm, copy out)"),
+        Map.entry("TokenSampler", "TokenSampler"),
+        Map.entry("DecoderModel.copyTokenEmbedding", "copyTokenEmbedding"),
+        Map.entry("MLPBlock", "Jlama MLP (gate/up/down)"),
+        Map.entry("CausalSelfAttention", "Jlama attention (q/k/v/o + scores)"),
+        Map.entry("LayerNorm", "Jlama norms"),
+        Map.entry("TransformerBlock", "Jlama block glue"),
+        Map.entry("AbstractModel", "Jlama forward glue (embedding, residuals)"),
+        Map.entry("DecoderModel", "DecoderModel other"),
+        Map.entry("DecoderBenchmark", "harness"));
+
+    public static void main(String[] args) throws IOException {
+      for (String a : args) {
+        summarize(Path.of(a));
+      }
+    }
 
     static void summarize(Path jfr) throws IOException {
-      Map<String, Long> self = new HashMap<>();
-      Map<String, Long> inclusive = new LinkedHashMap<>();
-      INCLUSIVE.forEach(m -> inclusive.put(m, 0L));
+      Map<String, Long> parts = new HashMap<>();
+      Map<String, Long> kernels = new HashMap<>();
+      Map<String, Long> threads = new HashMap<>();
       long total = 0;
       for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
-        if (!e.getEventType().getName().equals("jdk.ExecutionSample") && !e.getEventType().getName().equals("jdk.NativeMethodSample")) {
+        String type = e.getEventType().getName();
+        if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
           continue;
         }
         if (e.getStackTrace() == null || e.getStackTrace().getFrames().isEmpty()) {
           continue;
         }
-        if (e.getEventType().getName().equals("jdk.NativeMethodSample")) {
-          // Threads parked in native waits are not work; downcalls into jlama-native are.
-          String top = name(e.getStackTrace().getFrames().getFirst());
-          if (!top.contains("jlama") && !top.contains("MH.") && !top.contains("Native")) {
-            continue;
-          }
+        // Hidden frames are method-handle and downcall plumbing (jfr print leaves them out too).
+        List<String> frames = e.getStackTrace().getFrames().stream()
+            .filter(f -> !f.getMethod().isHidden()).map(Profile::name).toList();
+        if (frames.isEmpty()) {
+          continue;
+        }
+        if (type.equals("jdk.NativeMethodSample") && !frames.getFirst().contains("jlama")) {
+          continue; // a thread waiting in a native call (park, epoll, JFR itself): not work
         }
         total++;
-        List<RecordedFrame> frames = e.getStackTrace().getFrames();
-        self.merge(name(frames.getFirst()), 1L, Long::sum);
-        var seen = new java.util.HashSet<String>();
-        for (RecordedFrame f : frames) {
-          String n = name(f);
-          for (String m : INCLUSIVE) {
-            if (n.startsWith(m) && seen.add(m)) {
-              inclusive.merge(m, 1L, Long::sum);
+        String part = "other";
+        outer:
+        for (String f : frames) {
+          for (var p : PARTS) {
+            if (f.contains(p.getKey())) {
+              part = p.getValue();
+              break outer;
             }
           }
         }
+        parts.merge(part, 1L, Long::sum);
+        String kernel = frames.stream()
+            .filter(f -> f.contains("cnative.NativeSimd.") || f.contains("PanamaTensorOperations.")
+                || f.contains("VectorMath.softMax") || f.contains("dev.varco."))
+            .findFirst().orElse(frames.getFirst());
+        kernels.merge(kernel, 1L, Long::sum);
+        threads.merge(e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName(), 1L, Long::sum);
       }
       long all = Math.max(1, total);
-      System.out.println("bench: profile " + jfr + ": " + total + " samples in the decode phase (all threads)");
-      System.out.println("bench: inclusive (stack contains):");
-      inclusive.forEach((m, c) -> System.out.printf("  %5.1f%%  %s%n", 100.0 * c / all, m));
-      System.out.println("bench: self (top frame), top 20:");
-      self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(20)
+      System.out.println("bench: profile " + jfr + ": " + total + " busy samples in the decode phase (all threads)");
+      print("by part of the model", parts, all, 20);
+      print("by kernel (innermost native/Panama kernel or service frame)", kernels, all, 12);
+      print("by thread", threads, all, 6);
+    }
+
+    static void print(String title, Map<String, Long> counts, long all, int limit) {
+      System.out.println("bench: " + title + ":");
+      counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(limit)
           .forEach(en -> System.out.printf("  %5.1f%%  %s%n", 100.0 * en.getValue() / all, en.getKey()));
     }
 
@@ -352,55 +382,64 @@ public final class DecoderBenchmark {
     }
   }
 
-  /** Read bandwidth: sums of a large heap long[] (JIT-vectorised), split over threads, best of 5. */
+  /**
+   * Read bandwidth: SIMD float sums (Vector API, preferred width, 4 accumulators) over an array
+   * much larger than the caches, split over the threads; best of 5 timed passes after a warm-up.
+   */
   static final class Bandwidth {
+    static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
     static double measure(int threads, int mb) throws InterruptedException {
-      long[] data = new long[mb * (1 << 20) / 8];
+      float[] data = new float[mb * (1 << 20) / 4];
       for (int i = 0; i < data.length; i++) {
-        data[i] = i;
+        data[i] = i & 1023;
       }
-      AtomicLong sink = new AtomicLong();
       double best = 0;
+      double[] sink = new double[threads];
+      int step = SPECIES.length() * 4;
       for (int run = 0; run < 6; run++) {
         Thread[] workers = new Thread[threads];
-        int per = data.length / threads;
+        int per = data.length / threads / step * step;
         long t0 = System.nanoTime();
         for (int t = 0; t < threads; t++) {
           int from = t * per;
           int to = t == threads - 1 ? data.length : from + per;
-          workers[t] = new Thread(() -> sink.addAndGet(sum(data, from, to)));
+          int slot = t;
+          workers[t] = new Thread(() -> sink[slot] += sum(data, from, to));
           workers[t].start();
         }
         for (Thread w : workers) {
           w.join();
         }
-        double gbs = 8.0 * data.length / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        double gbs = 4.0 * data.length / ((System.nanoTime() - t0) / 1e9) / 1e9;
         if (run > 0) {
           best = Math.max(best, gbs);
         }
       }
-      if (sink.get() == 42) {
+      if (Arrays.stream(sink).sum() == 42) {
         System.out.print("");
       }
       return best;
     }
 
-    static long sum(long[] a, int from, int to) {
-      long s0 = 0;
-      long s1 = 0;
-      long s2 = 0;
-      long s3 = 0;
+    static float sum(float[] a, int from, int to) {
+      int n = SPECIES.length();
+      var a0 = jdk.incubator.vector.FloatVector.zero(SPECIES);
+      var a1 = a0;
+      var a2 = a0;
+      var a3 = a0;
       int i = from;
-      for (; i + 3 < to; i += 4) {
-        s0 += a[i];
-        s1 += a[i + 1];
-        s2 += a[i + 2];
-        s3 += a[i + 3];
+      for (; i + 4 * n <= to; i += 4 * n) {
+        a0 = a0.add(jdk.incubator.vector.FloatVector.fromArray(SPECIES, a, i));
+        a1 = a1.add(jdk.incubator.vector.FloatVector.fromArray(SPECIES, a, i + n));
+        a2 = a2.add(jdk.incubator.vector.FloatVector.fromArray(SPECIES, a, i + 2 * n));
+        a3 = a3.add(jdk.incubator.vector.FloatVector.fromArray(SPECIES, a, i + 3 * n));
       }
+      float tail = 0;
       for (; i < to; i++) {
-        s0 += a[i];
+        tail += a[i];
       }
-      return s0 + s1 + s2 + s3;
+      return a0.add(a1).add(a2).add(a3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD) + tail;
     }
   }
 
