@@ -8,7 +8,11 @@ import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
+import com.github.tjake.jlama.util.PhysicalCoreExecutor;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -26,6 +30,9 @@ public final class DecoderModel implements AutoCloseable {
   private final SampleOutput outputHead;
   private final KvBufferCache kvCaches;
   private final AbstractTensor tokenEmbeddings;
+  /** The embedding table as an F32 or BF16 view (the other null), or both null for other types. */
+  private final FloatBuffer embeddingsF32;
+  private final ShortBuffer embeddingsBf16;
   private final int hiddenSize;
   private final int vocabSize;
   private final int safePositions;
@@ -43,6 +50,11 @@ public final class DecoderModel implements AutoCloseable {
     var config = model.getConfig();
     this.safePositions = config.contextLength - 2 * (config.numberOfKeyValueHeads - 1);
     this.tokenEmbeddings = model.getWeights().load("model.embed_tokens.weight");
+    ByteBuffer table = tokenEmbeddings.dType() == DType.F32 || tokenEmbeddings.dType() == DType.BF16
+        ? bytes(tokenEmbeddings)
+        : null;
+    this.embeddingsF32 = tokenEmbeddings.dType() == DType.F32 ? table.asFloatBuffer() : null;
+    this.embeddingsBf16 = tokenEmbeddings.dType() == DType.BF16 ? table.asShortBuffer() : null;
     this.prefillChunkRows = prefillChunkRows;
     this.kvFootprint = new KvFootprint(
         config.dctx().numberOfLayers, config.dctx().kvSegmentLength, model.getWorkingDType().size(), config.contextLength);
@@ -62,10 +74,34 @@ public final class DecoderModel implements AutoCloseable {
     // F32 working memory for every weight type. ConvertedWeights keeps Jlama from re-quantizing
     // anything at load and picks the activation type per weight type (F32 for F32 and Q4 weights;
     // Jlama's own BF16 for BF16 weights, as before; Q8 arrives widened to BF16).
+    useAllCoresForJlama();
     AbstractModel model =
         ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, llmDir.toFile(), workDir.toFile(),
             DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(), ConvertedWeights::open);
     return new DecoderModel(model, prefillChunkRows);
+  }
+
+  /**
+   * Jlama's kernel pool defaults to availableProcessors()/2 threads (it assumes two hardware
+   * threads per core): 1 thread on a 2-vCPU machine, where decoding is memory-bound and a second
+   * thread reads weights in parallel. Size it to {@code varco.llm.threads} (system property, or
+   * the {@code VARCO_LLM_THREADS} environment variable), default all available processors. The
+   * pool is per process and fixed once Jlama first uses it; a pool sized earlier (by another
+   * model, or by a caller of {@code PhysicalCoreExecutor.overrideThreadCount}) is kept.
+   */
+  static void useAllCoresForJlama() {
+    String configured = System.getProperty("varco.llm.threads", System.getenv("VARCO_LLM_THREADS"));
+    int threads = configured == null || configured.isBlank()
+        ? Runtime.getRuntime().availableProcessors()
+        : Integer.parseInt(configured.trim());
+    if (threads < 1) {
+      throw new IllegalArgumentException("varco.llm.threads must be >= 1, got " + threads);
+    }
+    try {
+      PhysicalCoreExecutor.overrideThreadCount(threads);
+    } catch (IllegalStateException alreadyStarted) {
+      // sized before us: keep it
+    }
   }
 
   public int hiddenSize() {
@@ -90,8 +126,19 @@ public final class DecoderModel implements AutoCloseable {
     if (tokenId < 0 || tokenId >= vocabSize) {
       throw new IllegalArgumentException("token id " + tokenId + " is outside the vocabulary of " + vocabSize);
     }
-    for (int col = 0; col < hiddenSize; col++) {
-      dest[destOffset + col] = tokenEmbeddings.get(tokenId, col);
+    int element = elementIndex(tokenEmbeddings, tokenId);
+    // Bulk reads of the row from the mapped table (absolute, so no shared position): element-wise
+    // get() costs a bounds-checked virtual call per value.
+    if (embeddingsF32 != null) {
+      embeddingsF32.get(element, dest, destOffset, hiddenSize);
+    } else if (embeddingsBf16 != null) {
+      for (int col = 0; col < hiddenSize; col++) {
+        dest[destOffset + col] = Float.intBitsToFloat(embeddingsBf16.get(element + col) << 16);
+      }
+    } else {
+      for (int col = 0; col < hiddenSize; col++) {
+        dest[destOffset + col] = tokenEmbeddings.get(tokenId, col);
+      }
     }
   }
 
@@ -125,9 +172,13 @@ public final class DecoderModel implements AutoCloseable {
       int rows = Math.min(prefillChunkRows, to - chunkStart);
       prompt.copyRows(chunkStart, rows, this, chunk);
       AbstractTensor input = model.makeDenseTensor(rows, hiddenSize);
-      for (int r = 0; r < rows; r++) {
-        for (int c = 0; c < hiddenSize; c++) {
-          input.set(chunk[r * hiddenSize + c], r, c);
+      if (input.dType() == DType.F32) {
+        floats(input).put(elementIndex(input, 0), chunk, 0, rows * hiddenSize);
+      } else {
+        for (int r = 0; r < rows; r++) {
+          for (int c = 0; c < hiddenSize; c++) {
+            input.set(chunk[r * hiddenSize + c], r, c);
+          }
         }
       }
       // forward() closes its input tensor itself.
@@ -165,9 +216,24 @@ public final class DecoderModel implements AutoCloseable {
       VectorMath.pchunk(0, vocab, (start, length) ->
           TensorOperationsProvider.get().dotProductChunk(logits, normed, head, 0, hiddenSize, start, length));
       float[] out = new float[vocab];
-      logits.getMemorySegment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+      floats(logits).get(elementIndex(logits, 0), out, 0, vocab);
       return out;
     }
+  }
+
+  /** A tensor's storage from its element 0, little-endian (Jlama's layout). */
+  private static ByteBuffer bytes(AbstractTensor tensor) {
+    return tensor.getMemorySegment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Index of element (row, 0) in the tensor's storage viewed as its element type. */
+  private static int elementIndex(AbstractTensor tensor, int row) {
+    return tensor.getMemorySegmentOffset(tensor.getOffset(row, 0)) / tensor.dType().size();
+  }
+
+  /** A float view of an F32 tensor's storage. */
+  private static FloatBuffer floats(AbstractTensor tensor) {
+    return bytes(tensor).asFloatBuffer();
   }
 
   /** Jlama keeps the final norm and lm_head in a protected field with no accessor. */

@@ -24,6 +24,11 @@ public final class TokenSampler {
   }
 
   public SampledToken next(float[] logits, TokenHistory history) {
+    if (settings.temperature() == 0f && !settings.hasPenalties() && !settings.logprobs()) {
+      // Plain greedy: argmax of the raw logits, no copy (float to double is exact, so the
+      // winner, ties to the lowest id included, is the one the general path picks).
+      return SampledToken.withoutLogprobs(argmax(logits));
+    }
     double[] scores = new double[logits.length];
     for (int i = 0; i < logits.length; i++) {
       scores[i] = logits[i];
@@ -142,6 +147,18 @@ public final class TokenSampler {
       order[i] = (int) keys[i];
     }
     return order;
+  }
+
+  static int argmax(float[] values) {
+    int best = 0;
+    float bestValue = values[0];
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > bestValue) {
+        best = i;
+        bestValue = values[i];
+      }
+    }
+    return best;
   }
 
   static int argmax(double[] values) {

@@ -30,6 +30,25 @@ class TokenSamplerTest {
   }
 
   @Test
+  void plainGreedyShortcutPicksWhatTheGeneralPathPicks() {
+    // Plain greedy skips the double copy; with logprobs on the general path runs. Same winner,
+    // ties (many here) to the lowest id, infinities included.
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    TokenSampler general = new TokenSampler(new SamplingSettings(0f, 1f, 0, 0f, 1f, 0f, 0f, 0, true, 0));
+    for (int round = 0; round < 200; round++) {
+      float[] logits = new float[1 + random.nextInt(2000)];
+      for (int i = 0; i < logits.length; i++) {
+        logits[i] = (float) Math.floor(random.nextDouble() * 20) - 10;
+      }
+      if (round % 3 == 0) {
+        logits[random.nextInt(logits.length)] = Float.NEGATIVE_INFINITY;
+      }
+      assertEquals(general.next(logits, noHistory()).tokenId(),
+          new TokenSampler(SamplingSettings.greedy()).next(logits, noHistory()).tokenId());
+    }
+  }
+
+  @Test
   void sameSeedSameSequence() {
     assertEquals(Arrays.toString(sample(settings(1f, 1f, 0, 0f, 42), 50)), Arrays.toString(sample(settings(1f, 1f, 0, 0f, 42), 50)));
     assertNotEquals(Arrays.toString(sample(settings(1f, 1f, 0, 0f, 42), 50)), Arrays.toString(sample(settings(1f, 1f, 0, 0f, 43), 50)));
