@@ -35,8 +35,14 @@ final class ChatCompletionResponder implements GenerationListener {
   private final ArrayNode logprobsContent;
   private boolean streamStarted;
 
+  private final GatewayMetrics metrics;
+  private final long requestStartNanos;
+  private boolean firstTextSent;
+
   ChatCompletionResponder(HttpServerResponse response, Context context, ObjectMapper json, String id, String model,
-      ChatCompletionRequest request) {
+      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos) {
+    this.metrics = metrics;
+    this.requestStartNanos = requestStartNanos;
     this.response = response;
     this.context = context;
     this.json = json;
@@ -53,6 +59,10 @@ final class ChatCompletionResponder implements GenerationListener {
   @Override
   public void onDelta(String delta, List<TokenLogprob> tokens) {
     context.runOnContext(v -> {
+      if (!firstTextSent && !delta.isEmpty()) {
+        firstTextSent = true;
+        metrics.firstToken("rest", requestStartNanos);
+      }
       if (!stream || task != null) {
         text.append(delta); // the whole answer: the JSON body, or the task's parsed result
       }
@@ -79,6 +89,7 @@ final class ChatCompletionResponder implements GenerationListener {
       if (response.closed()) {
         return;
       }
+      metrics.tokens("rest", usage.promptTokens(), usage.completionTokens());
       if (stream) {
         startStream();
         ObjectNode last = chunk(json.createObjectNode(), finishReason.openAiName());
@@ -128,6 +139,7 @@ final class ChatCompletionResponder implements GenerationListener {
       }
       if (streamStarted) {
         // Too late for a status code: report the error in the stream, then close it as OpenAI does.
+        metrics.error("rest", "in-stream", failure.errorType());
         writeEvent(OpenAiErrors.body(json, failure.errorType(), failure.message(), null, null));
         response.end("data: [DONE]\n\n");
       } else {

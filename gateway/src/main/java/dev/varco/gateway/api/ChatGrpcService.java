@@ -37,14 +37,17 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
   @Inject LanguageModelClient languageModel;
   @Inject ServedModel servedModel;
   @Inject ChatTurnRules rules;
+  @Inject GatewayMetrics metrics;
 
   @Override
   public void complete(ChatRequest request, StreamObserver<ChatResponse> responses) {
+    long arrived = System.nanoTime();
     ChatTurn turn;
     try {
       turn = toTurn(request);
       rules.check(turn);
     } catch (InvalidRequestException e) {
+      metrics.error("grpc", Status.Code.INVALID_ARGUMENT.name(), "invalid_request_error");
       responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
@@ -55,13 +58,20 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
         return;
       }
       var generation = languageModel.generate(turn, UUID.randomUUID().toString(), new GenerationListener() {
+        private boolean firstTextSent;
+
         @Override
         public void onDelta(String text, List<TokenLogprob> logprobs) {
+          if (!firstTextSent && !text.isEmpty()) {
+            firstTextSent = true;
+            metrics.firstToken("grpc", arrived);
+          }
           responses.onNext(ChatResponse.newBuilder().setDelta(text).addAllLogprobs(wireLogprobs(logprobs)).build());
         }
 
         @Override
         public void onCompletion(FinishReason finishReason, TokenUsage usage) {
+          metrics.tokens("grpc", usage.promptTokens(), usage.completionTokens());
           responses.onNext(ChatResponse.newBuilder().setDone(ChatDone.newBuilder()
               .setFinishReason(finishReason.openAiName())
               .setPromptTokens(usage.promptTokens())
@@ -71,6 +81,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
 
         @Override
         public void onFailure(UpstreamFailure failure) {
+          metrics.error("grpc", failure.grpcCode().name(), failure.errorType());
           responses.onError(Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException());
         }
       });

@@ -2,6 +2,7 @@ package dev.varco.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.arc.Arc;
 import io.vertx.core.http.HttpServerResponse;
 
 /** Writes errors in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}. */
@@ -25,6 +26,8 @@ final class OpenAiErrors {
     if (response.headWritten() || response.ended() || response.closed()) {
       return;
     }
+    // Every HTTP error answer passes here; the bean is looked up because this is a static helper.
+    Arc.container().instance(GatewayMetrics.class).get().error("rest", Integer.toString(status), type);
     response.setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body(json, type, message, param, code).toString());

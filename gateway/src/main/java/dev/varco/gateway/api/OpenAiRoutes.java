@@ -35,6 +35,7 @@ public class OpenAiRoutes {
   @Inject ServedModel servedModel;
   @Inject ChatTurnRules rules;
   @Inject ObjectMapper json;
+  @Inject GatewayMetrics metrics;
 
   void register(@Observes Router router) {
     router.post("/v1/chat/completions")
@@ -45,6 +46,7 @@ public class OpenAiRoutes {
   }
 
   private void chatCompletions(RoutingContext ctx) {
+    long arrived = System.nanoTime();
     String requestId = requestId(ctx);
     ChatCompletionRequest request;
     try {
@@ -72,7 +74,7 @@ public class OpenAiRoutes {
         return;
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
-          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request);
+          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
       var generation = languageModel.generate(request.turn(), requestId, responder);
       ctx.response().closeHandler(closed -> {
         LOG.debugf("client of %s went away; cancelling the generation", requestId);

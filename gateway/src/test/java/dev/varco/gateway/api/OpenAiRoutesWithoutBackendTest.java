@@ -26,6 +26,13 @@ class OpenAiRoutesWithoutBackendTest {
   }
 
   @Test
+  void errorsAreCountedByStatusAndType() {
+    given().contentType(ContentType.JSON).body("{\"messages\": 3}").when().post("/v1/chat/completions").then().statusCode(400);
+    given().get("/q/metrics").then().statusCode(200)
+        .body(containsString("varco_gateway_errors_total{api=\"rest\",status=\"400\",type=\"invalid_request_error\"}"));
+  }
+
+  @Test
   void missingMessagesIs400NamingTheField() {
     given().contentType(ContentType.JSON).body("{\"model\":\"x\"}")
         .when().post("/v1/chat/completions")
