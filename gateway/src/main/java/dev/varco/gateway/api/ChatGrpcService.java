@@ -23,6 +23,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ import java.util.UUID;
 
 /** gRPC {@code varco.chat.v1.Chat}: the same turn as the REST API, for backend services. */
 @GrpcService
+@RegisterInterceptor(ChatAccessInterceptor.class)
 public class ChatGrpcService extends ChatGrpc.ChatImplBase {
 
   @Inject LanguageModelClient languageModel;

@@ -3,19 +3,31 @@ package dev.varco.gateway.api;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.varco.proto.chat.v1.ChatGrpc;
+import dev.varco.proto.chat.v1.ListModelsRequest;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * API keys and per-key limits on the real HTTP server (no language-model backend: an admitted
- * request gets the backend's 503, which is how we see it was admitted).
+ * API keys and per-key limits on the real HTTP and gRPC servers (no language-model backend: an
+ * admitted request gets the backend's 503 / UNAVAILABLE, which is how we see it was admitted).
  */
 @QuarkusTest
 @TestProfile(AccessFilterTest.TwoKeys.class)
@@ -53,16 +65,39 @@ class AccessFilterTest {
     given().header("Authorization", "bearer sk-alice").get("/v1/models").then().statusCode(not(equalTo(429)));
   }
 
+  @GrpcClient("chat")
+  Channel channel;
+
+  private static ChatGrpc.ChatBlockingStub withKey(ChatGrpc.ChatBlockingStub stub, String key) {
+    Metadata headers = new Metadata();
+    headers.put(ChatAccessInterceptor.AUTHORIZATION, "Bearer " + key);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  @Test
+  void theGrpcChatServiceWantsAKeyToo() {
+    var chat = ChatGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(30));
+    var missing = assertThrows(StatusRuntimeException.class, () -> chat.listModels(ListModelsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNAUTHENTICATED, missing.getStatus().getCode());
+    var wrong = assertThrows(StatusRuntimeException.class,
+        () -> withKey(chat, "sk-mallory").listModels(ListModelsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNAUTHENTICATED, wrong.getStatus().getCode());
+    // Admitted: no backend runs in this test, so the call itself fails with UNAVAILABLE.
+    var admitted = assertThrows(StatusRuntimeException.class,
+        () -> withKey(chat, "sk-alice").listModels(ListModelsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNAVAILABLE, admitted.getStatus().getCode());
+  }
+
   @Test
   void healthNeedsNoKey() {
     given().get("/q/health/live").then().statusCode(200);
   }
 
   @Test
-  void loopbackIsRecognised() {
-    assertTrue(AccessFilter.isLoopback(SocketAddress.inetSocketAddress(1, "127.0.0.1")));
-    assertTrue(AccessFilter.isLoopback(SocketAddress.inetSocketAddress(1, "::1")));
-    assertFalse(AccessFilter.isLoopback(SocketAddress.inetSocketAddress(1, "10.1.2.3")));
-    assertFalse(AccessFilter.isLoopback(null));
+  void clientAddressesAreReadWithoutLookups() {
+    assertTrue(AccessFilter.address(SocketAddress.inetSocketAddress(1, "127.0.0.1")).isLoopbackAddress());
+    assertTrue(AccessFilter.address(SocketAddress.inetSocketAddress(1, "::1")).isLoopbackAddress());
+    assertFalse(AccessFilter.address(SocketAddress.inetSocketAddress(1, "10.1.2.3")).isLoopbackAddress());
+    assertNull(AccessFilter.address(null));
   }
 }

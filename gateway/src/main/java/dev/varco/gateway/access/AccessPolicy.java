@@ -1,0 +1,81 @@
+package dev.varco.gateway.access;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import org.jboss.logging.Logger;
+
+/**
+ * Who may call the gateway and whether one more request is allowed now, for the HTTP API and the
+ * gRPC service alike: an API key (or, with no keys configured, a loopback client), then the key's
+ * rate and concurrency limits. The edges map the answer to their status codes.
+ */
+@ApplicationScoped
+public class AccessPolicy {
+  private static final Logger LOG = Logger.getLogger(AccessPolicy.class);
+  /** The caller name of loopback clients of a gateway without keys. */
+  public static final String LOCAL_CALLER = "local";
+
+  /** The outcome for one request. */
+  public sealed interface Decision permits Admitted, Refused {}
+
+  /** Let in as {@code caller}; release the permit when the request ends. */
+  public record Admitted(String caller, KeyLimiter.Permit permit) implements Decision {}
+
+  /** Why not. {@code retryAfterSeconds} is set for {@link Reason#RATE_LIMITED} only. */
+  public record Refused(Reason reason, String message, long retryAfterSeconds) implements Decision {}
+
+  public enum Reason {
+    /** No key, or a key that is not ours. */
+    UNAUTHENTICATED,
+    /** A non-loopback client of a gateway without keys. */
+    LOOPBACK_ONLY,
+    /** Over the key's rate or concurrency limit. */
+    RATE_LIMITED
+  }
+
+  @Inject AccessConfig config;
+
+  private ApiKeys keys;
+  private KeyLimiter limiter;
+
+  void onStart(@Observes StartupEvent event) {
+    keys = ApiKeys.of(config);
+    limiter = KeyLimiter.of(config);
+    if (keys.isEmpty()) {
+      LOG.warn("no API keys configured (varco.gateway.access.api-keys / api-keys-file): serving loopback clients only");
+    } else {
+      LOG.infof("%d API keys configured; every request needs Authorization: Bearer <key>", keys.size());
+    }
+  }
+
+  /**
+   * @param authorization the {@code Authorization} header (or gRPC metadata) value, or null
+   * @param remote the client's address, or null when unknown (never loopback then)
+   */
+  public Decision decide(String authorization, InetAddress remote) {
+    String caller;
+    if (keys.isEmpty()) {
+      if (remote == null || !remote.isLoopbackAddress()) {
+        return new Refused(Reason.LOOPBACK_ONLY, "this gateway has no API keys configured and serves loopback clients "
+            + "only (set varco.gateway.access.api-keys)", 0);
+      }
+      caller = LOCAL_CALLER;
+    } else {
+      String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? authorization.substring(7).strip() : null;
+      var name = keys.nameOf(presented);
+      if (name.isEmpty()) {
+        return new Refused(Reason.UNAUTHENTICATED,
+            presented == null ? "missing API key: send Authorization: Bearer <key>" : "invalid API key", 0);
+      }
+      caller = name.get();
+    }
+    return switch (limiter.tryAcquire(caller)) {
+      case KeyLimiter.Refusal refusal -> new Refused(Reason.RATE_LIMITED, refusal.reason(), refusal.retryAfterSeconds());
+      case KeyLimiter.Permit permit -> new Admitted(caller, permit);
+    };
+  }
+}
