@@ -3,6 +3,7 @@ package dev.varco.gateway.api;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -30,6 +31,15 @@ class OpenAiRoutesWithoutBackendTest {
     given().contentType(ContentType.JSON).body("{\"messages\": 3}").when().post("/v1/chat/completions").then().statusCode(400);
     given().get("/q/metrics").then().statusCode(200)
         .body(containsString("varco_gateway_errors_total{api=\"rest\",status=\"400\",type=\"invalid_request_error\"}"));
+  }
+
+  @Test
+  void theOpenApiDocumentDescribesTheApi() {
+    given().get("/q/openapi?format=json").then().statusCode(200)
+        .body("paths.'/v1/chat/completions'.post.operationId", equalTo("createChatCompletion"))
+        .body("paths.'/v1/models'.get.operationId", equalTo("listModels"))
+        .body("components.schemas.VarcoTask.properties.type.enum", hasItems("ocr", "grounding", "referring"))
+        .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"));
   }
 
   @Test
