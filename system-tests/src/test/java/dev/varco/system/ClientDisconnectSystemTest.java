@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RunningStack.class)
 class ClientDisconnectSystemTest {
   /** The sum of a metric's series on llm-service (0 when absent). */
-  private static double llmMetric(String name) {
+  static double llmMetric(String name) {
     String metrics = given().get("http://127.0.0.1:" + RunningStack.get().llmHttpPort + "/q/metrics")
         .then().statusCode(200).extract().asString();
     return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))

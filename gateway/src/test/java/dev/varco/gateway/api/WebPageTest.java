@@ -1,0 +1,42 @@
+package dev.varco.gateway.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chat page is served at {@code /} as static files, outside the {@code /v1} access checks,
+ * with JavaScript media types (browsers refuse ES modules served as anything else) and no
+ * address outside the gateway. Its behaviour in a browser is system-tests' WebPageSystemTest.
+ */
+@QuarkusTest
+class WebPageTest {
+  private static final String[] MODULES = {"main.js", "api.js", "overlay.js", "i18n.js", "store.js"};
+
+  @Test
+  void indexIsServedAtTheRoot() {
+    given().when().get("/")
+        .then().statusCode(200)
+        .contentType(containsString("text/html"))
+        .body(containsString("<script type=\"module\" src=\"app/main.js\"></script>"))
+        .body(containsString("id=\"conversation-list\""));
+  }
+
+  @Test
+  void modulesAndStylesAreServedWithTheirMediaTypesAndNothingExternal() {
+    for (String module : MODULES) {
+      given().when().get("/app/" + module)
+          .then().statusCode(200)
+          .contentType(containsString("javascript"))
+          .body(not(containsString("http://")), not(containsString("https://")));
+    }
+    given().when().get("/app/style.css")
+        .then().statusCode(200).contentType(containsString("text/css"))
+        .body(not(containsString("http")), not(containsString("@import")));
+    given().when().get("/")
+        .then().body(not(containsString("http://")), not(containsString("https://")));
+  }
+}

@@ -1,0 +1,270 @@
+package dev.varco.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web chat page at {@code /} in a real headless Chromium (Debian's {@code chromium} and
+ * {@code chromedriver}, given to Selenium explicitly, so Selenium Manager never runs and nothing
+ * is downloaded) against the real stack: a Korean question with an attached image streams an
+ * answer, a grounding turn renders its result panel, and a result built the way the gateway
+ * builds it is drawn as boxes over the image at the right place. The tiny model answers random
+ * tokens, so the real round trip is checked for shape, and the drawing with a known result.
+ * Screenshots go to {@code target/screenshots/}.
+ */
+@ExtendWith(RunningStack.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebPageSystemTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path SCREENSHOTS = Path.of("target", "screenshots").toAbsolutePath();
+  private static final Path WORK = Path.of("target", "web-page-test").toAbsolutePath();
+  private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
+
+  private static ChromeDriver driver;
+  private static Path picture;
+
+  @BeforeAll
+  static void startBrowser() throws IOException {
+    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "the web page test needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+            + "install them with: apt-get install -y chromium chromium-driver (.ci/run does)");
+    Files.createDirectories(SCREENSHOTS);
+    Files.createDirectories(WORK);
+    picture = WORK.resolve("picture.png");
+    Files.write(picture, TestImages.png(320, 240));
+
+    // Both paths given: Selenium's DriverFinder then skips Selenium Manager ("path ... specified in
+    // Service class"), so no browser or driver is looked up or fetched from the network.
+    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .withLogFile(WORK.resolve("chromedriver.log").toFile())
+        .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=ko-KR",
+        "--user-data-dir=" + Files.createTempDirectory(WORK, "profile-")); // a fresh profile each run
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    driver = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (driver != null) {
+      driver.quit();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aKoreanQuestionWithAnImageStreamsAnAnswer() {
+    driver.get(RunningStack.get().gatewayUrl() + "/");
+    wait(Duration.ofSeconds(20)).until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+    if (!"ko".equals(driver.findElement(By.tagName("html")).getDomAttribute("lang"))) {
+      driver.findElement(By.id("lang-toggle")).click(); // the browser's language decides the default
+    }
+    assertEquals("ko", driver.findElement(By.tagName("html")).getDomAttribute("lang"));
+    assertEquals("보내기", driver.findElement(By.id("send")).getText());
+    setSetting("max-tokens", "24");
+
+    driver.findElement(By.id("file-input")).sendKeys(picture.toString());
+    wait(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("preview-image")).isDisplayed());
+    WebElement input = driver.findElement(By.id("input"));
+    input.sendKeys("이 그림에 무엇이 있나요?");
+    screenshot("01-question");
+    input.sendKeys(Keys.ENTER);
+
+    // Streaming: the bubble is marked streaming and counts the deltas as they arrive (sampled,
+    // not greedy, so the random model cannot answer an end-of-text token first every time).
+    wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state"))
+        || Integer.parseInt(lastAssistant().getDomAttribute("data-deltas")) > 0);
+    screenshot("02-streaming");
+    wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state")));
+    WebElement done = lastAssistant();
+    screenshot("03-answered");
+    assertEquals("done", done.getDomAttribute("data-state"), "answer finished without error: " + done.getText());
+    int deltas = Integer.parseInt(done.getDomAttribute("data-deltas"));
+    assertTrue(deltas > 1, "the answer arrived in several streamed pieces, got " + deltas);
+    assertFalse(done.findElement(By.className("text")).getText().isBlank(), "the streamed text is shown");
+    List<WebElement> user = driver.findElements(By.cssSelector(".message.user"));
+    assertEquals("이 그림에 무엇이 있나요?", user.get(user.size() - 1).findElement(By.className("text")).getText());
+    assertEquals(1, user.get(user.size() - 1).findElements(By.className("user-image")).size(), "the image is shown in the question");
+    // The conversation is listed under its first question, and kept in localStorage.
+    assertEquals("이 그림에 무엇이 있나요?", driver.findElement(By.cssSelector("#conversation-list li.current .conversation")).getText());
+    assertTrue(((String) js("return localStorage.getItem('varco.conversations')")).contains("이 그림에 무엇이 있나요?"));
+  }
+
+  @Test
+  @Order(2)
+  void aGroundingTurnRendersItsResultPanel() {
+    driver.findElement(By.cssSelector("#tasks button[data-task='grounding']")).click();
+    driver.findElement(By.id("file-input")).sendKeys(picture.toString());
+    wait(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("preview-image")).isDisplayed());
+    driver.findElement(By.id("input")).sendKeys("사람을 찾아줘");
+    driver.findElement(By.id("send")).click();
+
+    wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state")));
+    WebElement answer = lastAssistant();
+    screenshot("04-grounding");
+    assertEquals("done", answer.getDomAttribute("data-state"), "grounding finished without error: " + answer.getText());
+    assertTrue(answer.findElements(By.className("error")).isEmpty());
+    WebElement result = answer.findElement(By.className("task-result"));
+    assertEquals("grounding", result.getDomAttribute("data-type"));
+    int phrases = Integer.parseInt(result.getDomAttribute("data-phrases"));
+    int skipped = Integer.parseInt(result.getDomAttribute("data-skipped"));
+    // The summary names the counts; boxes are drawn for every phrase box the (random) answer had.
+    String summary = result.findElement(By.className("task-summary")).getText();
+    assertTrue(summary.contains("구문 " + phrases + "개") && summary.contains("건너뜀 " + skipped + "개"), summary);
+    assertTrue(result.findElements(By.className("box")).size() >= phrases);
+    assertEquals(1, result.findElements(By.className("task-image")).size(), "the grounded image is shown");
+  }
+
+  @Test
+  @Order(3)
+  void aResultIsDrawnAsBoxesOverTheImageAtTheirPixelPlaces() throws Exception {
+    // Built as the gateway builds it (README "VARCO tasks") for a 320x240 image.
+    Map<String, Object> result = Map.of(
+        "type", "grounding", "image", Map.of("width", 320, "height", 240), "text", "두 마리 고양이 and a sofa",
+        "phrases", List.of(
+            Map.of("text", "두 마리 고양이", "start", 0, "end", 8, "boxes", List.of(
+                Map.of("normalized", List.of(0.1, 0.1, 0.5, 0.5), "pixels", List.of(32, 24, 160, 120)),
+                Map.of("normalized", List.of(0.6, 0.2, 0.9, 0.7), "pixels", List.of(192, 48, 288, 168)))),
+            Map.of("text", "a sofa", "start", 13, "end", 19, "boxes", List.of(
+                Map.of("normalized", List.of(0.0, 0.5, 1.0, 1.0), "pixels", List.of(0, 120, 320, 240))))),
+        "ocr_lines", List.of(), "skipped", List.of(), "skipped_count", 0);
+    WebElement figure = (WebElement) js("return window.varcoDrawResult(arguments[0], arguments[1])",
+        result, TestImages.dataUrl("image/png", TestImages.png(320, 240)));
+    wait(Duration.ofSeconds(10)).until(d -> (Boolean) js(
+        "const i = arguments[0].querySelector('img'); return i.complete && i.naturalWidth > 0", figure));
+    List<WebElement> boxes = figure.findElements(By.className("box"));
+    assertEquals(3, boxes.size());
+    assertEquals(List.of("두 마리 고양이", "두 마리 고양이", "a sofa"),
+        boxes.stream().map(b -> b.findElement(By.className("box-label")).getText()).toList());
+    WebElement image = figure.findElement(By.tagName("img"));
+    double scale = image.getRect().getWidth() / 320.0;
+    assertTrue(scale > 0.2, "the image is displayed");
+    int[][] expected = {{32, 24, 160, 120}, {192, 48, 288, 168}, {0, 120, 320, 240}};
+    for (int i = 0; i < expected.length; i++) {
+      @SuppressWarnings("unchecked")
+      Map<String, Number> r = (Map<String, Number>) js(
+          "const b = arguments[0].getBoundingClientRect(), i = arguments[1].getBoundingClientRect();"
+              + "return {x: b.left - i.left, y: b.top - i.top, w: b.width, h: b.height};", boxes.get(i), image);
+      assertNear(expected[i][0] * scale, r.get("x"), "box " + i + " left");
+      assertNear(expected[i][1] * scale, r.get("y"), "box " + i + " top");
+      assertNear((expected[i][2] - expected[i][0]) * scale, r.get("w"), "box " + i + " width");
+      assertNear((expected[i][3] - expected[i][1]) * scale, r.get("h"), "box " + i + " height");
+    }
+    List<Object> colours = boxes.stream().map(b -> js("return getComputedStyle(arguments[0]).borderTopColor", b)).toList();
+    assertEquals(colours.get(0), colours.get(1), "the boxes of one phrase share a colour");
+    assertFalse(colours.get(0).equals(colours.get(2)), "another phrase has another colour");
+    assertEquals("그라운딩: 구문 2개, OCR 줄 0개, 건너뜀 0개", figure.findElement(By.className("task-summary")).getText());
+    new org.openqa.selenium.interactions.Actions(driver).scrollToElement(figure).perform();
+    screenshot("05-boxes");
+  }
+
+  @Test
+  @Order(4)
+  void stopAbortsTheStreamAndTheGatewayCancelsTheGeneration() {
+    setSetting("max-tokens", "8000");
+    driver.findElement(By.cssSelector("#tasks button[data-task='chat']")).click();
+    driver.findElement(By.id("input")).sendKeys("아주 긴 이야기를 써 주세요", Keys.ENTER);
+    wait(ANSWER_TIMEOUT).until(d -> Integer.parseInt(lastAssistant().getDomAttribute("data-deltas")) > 2);
+    assertEquals("streaming", lastAssistant().getDomAttribute("data-state"));
+    assertEquals(1, ClientDisconnectSystemTest.llmMetric("vllm:num_requests_running"), "llm-service is decoding");
+    driver.findElement(By.id("stop")).click();
+    wait(Duration.ofSeconds(20)).until(d -> "stopped".equals(lastAssistant().getDomAttribute("data-state")));
+    screenshot("06-stopped");
+    assertTrue(driver.findElement(By.id("send")).isDisplayed(), "the send button is back");
+    wait(Duration.ofSeconds(15)).until(d -> ClientDisconnectSystemTest.llmMetric("vllm:num_requests_running") == 0);
+  }
+
+  @Test
+  @Order(5)
+  void englishUiAndNoBrowserErrors() {
+    driver.findElement(By.id("lang-toggle")).click();
+    assertEquals("en", driver.findElement(By.tagName("html")).getDomAttribute("lang"));
+    assertEquals("Send", driver.findElement(By.id("send")).getText());
+    assertEquals("Grounding", driver.findElement(By.cssSelector("#tasks button[data-task='grounding']")).getText());
+    screenshot("07-english");
+    List<String> severe = new ArrayList<>();
+    for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
+      if (entry.getLevel().intValue() >= Level.SEVERE.intValue()) {
+        severe.add(entry.getMessage());
+      }
+    }
+    assertTrue(severe.isEmpty(), "browser console errors: " + severe);
+  }
+
+  private static void setSetting(String id, String value) {
+    driver.findElement(By.cssSelector("#settings summary")).click();
+    WebElement field = driver.findElement(By.id(id));
+    field.clear();
+    field.sendKeys(value, Keys.TAB);
+    driver.findElement(By.cssSelector("#settings summary")).click();
+  }
+
+  private static WebElement lastAssistant() {
+    List<WebElement> answers = driver.findElements(By.cssSelector(".message.assistant"));
+    return answers.get(answers.size() - 1);
+  }
+
+  private static Object js(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  private static WebDriverWait wait(Duration timeout) {
+    WebDriverWait wait = new WebDriverWait(driver, timeout, Duration.ofMillis(50));
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+    return wait;
+  }
+
+  private static void assertNear(double expected, Number actual, String what) {
+    assertTrue(Math.abs(expected - actual.doubleValue()) <= 1.5, what + ": expected " + expected + ", got " + actual);
+  }
+
+  private static void screenshot(String name) {
+    try {
+      Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOTS.resolve(name + ".png"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new IllegalStateException("screenshot " + name, e);
+    }
+  }
+}
