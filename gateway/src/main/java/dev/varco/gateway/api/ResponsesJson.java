@@ -143,6 +143,7 @@ final class ResponsesJson {
     node.put("input_tokens", usage.inputTokens());
     ObjectNode inputDetails = node.putObject("input_tokens_details");
     inputDetails.put("cached_tokens", usage.cachedTokens());
+    inputDetails.put("cache_write_tokens", 0); // required by the SDKs; this server has no prompt-cache writes to bill
     inputDetails.put("image_tokens", usage.imageTokens());
     node.put("output_tokens", usage.outputTokens());
     node.putObject("output_tokens_details").put("reasoning_tokens", 0);
