@@ -16,11 +16,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * OpenAI's Conversations API over the conversation store: create, retrieve and delete a
- * conversation, add and list its items. Every handler touches the store, so all run on worker
+ * OpenAI's Conversations API over the conversation store: create, retrieve, update (metadata)
+ * and delete a conversation; add, list, retrieve and delete its items. Every handler touches the store, so all run on worker
  * threads.
  */
 @ApplicationScoped
@@ -37,10 +38,16 @@ public class ConversationRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes());
     router.post("/v1/conversations").handler(body).blockingHandler(this::create, false).failureHandler(edge::failure);
     router.get("/v1/conversations/:id").blockingHandler(this::retrieve, false).failureHandler(edge::failure);
+    router.post("/v1/conversations/:id").handler(body).blockingHandler(this::update, false)
+        .failureHandler(edge::failure);
     router.delete("/v1/conversations/:id").blockingHandler(this::delete, false).failureHandler(edge::failure);
     router.post("/v1/conversations/:id/items").handler(body).blockingHandler(this::addItems, false)
         .failureHandler(edge::failure);
     router.get("/v1/conversations/:id/items").blockingHandler(this::listItems, false).failureHandler(edge::failure);
+    router.get("/v1/conversations/:id/items/:item").blockingHandler(this::retrieveItem, false)
+        .failureHandler(edge::failure);
+    router.delete("/v1/conversations/:id/items/:item").blockingHandler(this::deleteItem, false)
+        .failureHandler(edge::failure);
   }
 
   private void create(RoutingContext ctx) {
@@ -67,6 +74,46 @@ public class ConversationRoutes {
       return;
     }
     send(ctx, new ResponsesJson(json).conversation(conversation.get()));
+  }
+
+  /** Replaces the metadata; answers the conversation. */
+  private void update(RoutingContext ctx) {
+    OpenAiRoutes.requestId(ctx);
+    JsonNode body = edge.readBody(ctx);
+    if (body == null) {
+      return;
+    }
+    Map<String, String> metadata;
+    try {
+      metadata = new ResponsesRequestParser(rules.limits()).parseConversationUpdate(body);
+    } catch (InvalidRequestException e) {
+      edge.invalid(ctx, e);
+      return;
+    }
+    store.updateMetadata(ctx.pathParam("id"), metadata).ifPresentOrElse(
+        conversation -> send(ctx, new ResponsesJson(json).conversation(conversation)), () -> notFound(ctx));
+  }
+
+  private void retrieveItem(RoutingContext ctx) {
+    OpenAiRoutes.requestId(ctx);
+    store.item(ctx.pathParam("id"), ctx.pathParam("item")).ifPresentOrElse(
+        item -> send(ctx, new ResponsesJson(json).item(item, "completed")), () -> itemNotFound(ctx));
+  }
+
+  /** Removes the item from the conversation; answers the conversation, as OpenAI does. */
+  private void deleteItem(RoutingContext ctx) {
+    OpenAiRoutes.requestId(ctx);
+    if (!store.deleteItem(ctx.pathParam("id"), ctx.pathParam("item"))) {
+      itemNotFound(ctx);
+      return;
+    }
+    store.conversation(ctx.pathParam("id")).ifPresentOrElse(
+        conversation -> send(ctx, new ResponsesJson(json).conversation(conversation)), () -> notFound(ctx));
+  }
+
+  private void itemNotFound(RoutingContext ctx) {
+    edge.notFound(ctx, "no item with id '" + ctx.pathParam("item") + "' in conversation '" + ctx.pathParam("id") + "'",
+        null);
   }
 
   private void delete(RoutingContext ctx) {

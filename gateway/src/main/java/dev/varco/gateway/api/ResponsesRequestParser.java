@@ -75,6 +75,16 @@ final class ResponsesRequestParser {
     return new NewConversation(parseMetadata(body.get("metadata")), parsed);
   }
 
+  /** {@code POST /v1/conversations/{id}}: the new {@code metadata}, which replaces the old. */
+  Map<String, String> parseConversationUpdate(JsonNode body) {
+    requireObject(body);
+    JsonNode metadata = body.get("metadata");
+    if (metadata == null || metadata.isNull()) {
+      throw new InvalidRequestException("metadata", "'metadata' is required: an object of string values");
+    }
+    return parseMetadata(metadata);
+  }
+
   /** {@code POST /v1/conversations/{id}/items}: a non-empty {@code items} array. */
   List<ConversationItem> parseItemsAdd(JsonNode body) {
     requireObject(body);

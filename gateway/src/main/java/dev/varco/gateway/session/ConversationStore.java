@@ -23,6 +23,19 @@ public interface ConversationStore extends AutoCloseable {
   /** Deletes the conversation; returns false when there was none. Responses recorded in it stay readable. */
   boolean deleteConversation(String id);
 
+  /** Replaces a conversation's metadata; empty when there is no such conversation. */
+  Optional<Conversation> updateMetadata(String id, Map<String, String> metadata);
+
+  /** One item of a conversation; empty when the conversation or the item is unknown. */
+  Optional<ConversationItem> item(String conversationId, String itemId);
+
+  /**
+   * Removes an item from a conversation, so later turns no longer see it; returns false when the
+   * conversation or the item is unknown. An item of a recorded response stays part of that
+   * response's turn (for {@code previous_response_id}).
+   */
+  boolean deleteItem(String conversationId, String itemId);
+
   /** Appends items to a conversation; throws {@link UnknownIdException} when there is none. */
   void appendItems(String conversationId, List<ConversationItem> items);
 

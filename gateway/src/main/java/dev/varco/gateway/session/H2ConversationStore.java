@@ -136,6 +136,49 @@ public final class H2ConversationStore implements ConversationStore {
   }
 
   @Override
+  public Optional<Conversation> updateMetadata(String id, Map<String, String> metadata) {
+    return inTransaction(connection -> {
+      try (PreparedStatement update = connection.prepareStatement("UPDATE conversations SET metadata = ? WHERE id = ?")) {
+        update.setString(1, toJson(metadata));
+        update.setString(2, id);
+        if (update.executeUpdate() == 0) {
+          return Optional.empty();
+        }
+      }
+      return findConversation(connection, id);
+    });
+  }
+
+  @Override
+  public Optional<ConversationItem> item(String conversationId, String itemId) {
+    return inTransaction(connection -> itemSeq(connection, conversationId, itemId) < 0
+        ? Optional.empty()
+        : Optional.of(readItems(connection, "i.id = ?", itemId, new HashMap<>()).getFirst()));
+  }
+
+  @Override
+  public boolean deleteItem(String conversationId, String itemId) {
+    return inTransaction(connection -> {
+      if (itemSeq(connection, conversationId, itemId) < 0) {
+        return false;
+      }
+      // Detached from the conversation; its rows go only when no response refers to it.
+      try (PreparedStatement detach = connection.prepareStatement(
+              "UPDATE items SET conversation_id = NULL WHERE id = ? AND response_id IS NOT NULL");
+          PreparedStatement parts = connection.prepareStatement(
+              "DELETE FROM item_parts WHERE item_id = (SELECT id FROM items WHERE id = ? AND response_id IS NULL)");
+          PreparedStatement delete = connection.prepareStatement(
+              "DELETE FROM items WHERE id = ? AND response_id IS NULL")) {
+        for (PreparedStatement statement : List.of(detach, parts, delete)) {
+          statement.setString(1, itemId);
+          statement.executeUpdate();
+        }
+      }
+      return true;
+    });
+  }
+
+  @Override
   public void appendItems(String conversationId, List<ConversationItem> items) {
     inTransaction(connection -> {
       requireConversation(connection, conversationId);

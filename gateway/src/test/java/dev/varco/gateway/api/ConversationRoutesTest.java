@@ -66,6 +66,20 @@ class ConversationRoutesTest {
         .body("data[1].role", equalTo("user"))
         .body("has_more", equalTo(false));
 
+    given().contentType(ContentType.JSON).body("{\"metadata\":{\"topic\":\"dogs\"}}")
+        .when().post("/v1/conversations/" + id)
+        .then().statusCode(200).body("metadata.topic", equalTo("dogs"));
+    given().contentType(ContentType.JSON).body("{}")
+        .when().post("/v1/conversations/" + id)
+        .then().statusCode(400).body("error.param", equalTo("metadata"));
+    given().when().get("/v1/conversations/" + id + "/items/" + newest)
+        .then().statusCode(200).body("id", equalTo(newest)).body("content[0].text", equalTo("sure?"));
+    given().when().delete("/v1/conversations/" + id + "/items/" + newest)
+        .then().statusCode(200).body("object", equalTo("conversation")).body("id", equalTo(id));
+    given().when().get("/v1/conversations/" + id + "/items/" + newest).then().statusCode(404);
+    given().when().delete("/v1/conversations/" + id + "/items/" + newest).then().statusCode(404);
+    given().when().get("/v1/conversations/" + id + "/items").then().statusCode(200).body("data", hasSize(2));
+
     given().when().delete("/v1/conversations/" + id)
         .then().statusCode(200)
         .body("object", equalTo("conversation.deleted"))

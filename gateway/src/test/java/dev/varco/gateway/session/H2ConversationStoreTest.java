@@ -160,4 +160,32 @@ class H2ConversationStoreTest {
         .output().getFirst().content().getFirst()).text());
     assertFalse(store.deleteConversation(conversation.id()));
   }
+
+  @Test
+  void metadataUpdatesAndSingleItems() {
+    Conversation conversation = store.createConversation(Map.of("a", "1"), List.of(user(new ItemContent.InputText("hi"))));
+    assertEquals(Map.of("b", "2"), store.updateMetadata(conversation.id(), Map.of("b", "2")).orElseThrow().metadata());
+    assertEquals(Map.of("b", "2"), store.conversation(conversation.id()).orElseThrow().metadata());
+    assertTrue(store.updateMetadata("conv_nope", Map.of()).isEmpty());
+
+    String itemId = store.history(conversation.id()).orElseThrow().getFirst().id();
+    assertEquals(new ItemContent.InputText("hi"), store.item(conversation.id(), itemId).orElseThrow().content().getFirst());
+    assertTrue(store.item(conversation.id(), "msg_nope").isEmpty());
+    assertTrue(store.item("conv_nope", itemId).isEmpty());
+  }
+
+  @Test
+  void deletingAnItemHidesItFromTheConversationButNotFromItsResponse() {
+    ConversationItem added = user(new ItemContent.InputText("added"));
+    Conversation conversation = store.createConversation(Map.of(), List.of(added));
+    TurnRecord turn = turn(conversation.id(), null, user(new ItemContent.InputText("q")), assistant("a"));
+    store.recordTurn(turn);
+
+    assertTrue(store.deleteItem(conversation.id(), added.id()));
+    assertTrue(store.deleteItem(conversation.id(), turn.input().getFirst().id()));
+    assertFalse(store.deleteItem(conversation.id(), added.id()));
+    assertEquals(List.of(turn.response().output().getFirst().id()),
+        store.history(conversation.id()).orElseThrow().stream().map(ConversationItem::id).toList());
+    assertEquals(2, store.responseChain(turn.response().id()).orElseThrow().size());
+  }
 }
