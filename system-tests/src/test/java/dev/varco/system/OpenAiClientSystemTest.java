@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.models.ResponseFormatJsonObject;
@@ -23,7 +22,6 @@ import com.openai.models.chat.completions.ChatCompletionTokenLogprob;
 import com.openai.models.models.Model;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,12 +47,7 @@ class OpenAiClientSystemTest {
 
   @BeforeAll
   static void connect() {
-    client = OpenAIOkHttpClient.builder()
-        .baseUrl(RunningStack.get().gatewayUrl() + "/v1")
-        .apiKey("not-needed")
-        .maxRetries(0)
-        .timeout(Duration.ofMinutes(5))
-        .build();
+    client = OpenAiSdk.connect();
     model = client.models().list().data().getFirst().id();
   }
 

@@ -1,5 +1,11 @@
 package dev.varco.gateway.api;
 
+import static dev.varco.gateway.api.JsonFields.abbreviate;
+import static dev.varco.gateway.api.JsonFields.optionalBoolean;
+import static dev.varco.gateway.api.JsonFields.optionalInt;
+import static dev.varco.gateway.api.JsonFields.optionalNumber;
+import static dev.varco.gateway.api.JsonFields.optionalText;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.varco.gateway.chat.ChatLimits;
 import dev.varco.gateway.chat.ChatMessage;
@@ -236,54 +242,5 @@ final class ChatCompletionRequestParser {
       default -> throw new InvalidRequestException(path + ".type", path + ".type '" + abbreviate(type)
           + "' is not supported: use 'text' or 'image_url'");
     }
-  }
-
-  private static String optionalText(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw new InvalidRequestException(field, field + " must be a string");
-    }
-    return value.asText();
-  }
-
-  private static boolean optionalBoolean(JsonNode node, String field, boolean fallback) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return fallback;
-    }
-    if (!value.isBoolean()) {
-      throw new InvalidRequestException(field, field + " must be true or false");
-    }
-    return value.asBoolean();
-  }
-
-  private static OptionalDouble optionalNumber(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return OptionalDouble.empty();
-    }
-    if (!value.isNumber()) {
-      throw new InvalidRequestException(field, field + " must be a number");
-    }
-    return OptionalDouble.of(value.asDouble());
-  }
-
-  private static int optionalInt(JsonNode node, String field, int fallback, int min, int max) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return fallback;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < min || value.asInt() > max) {
-      throw new InvalidRequestException(field, field + " must be an integer"
-          + (min == Integer.MIN_VALUE && max == Integer.MAX_VALUE ? "" : " between " + min + " and " + max));
-    }
-    return value.asInt();
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
   }
 }

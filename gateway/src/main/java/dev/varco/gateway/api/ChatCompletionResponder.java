@@ -157,11 +157,7 @@ final class ChatCompletionResponder implements GenerationListener {
       return;
     }
     streamStarted = true;
-    response.setStatusCode(200)
-        .setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no");
+    EventStream.open(response);
     ObjectNode roleDelta = json.createObjectNode();
     roleDelta.put("role", "assistant");
     roleDelta.put("content", "");

@@ -1,5 +1,7 @@
 package dev.varco.gateway.api;
 
+import static dev.varco.gateway.api.JsonFields.abbreviate;
+
 import dev.varco.gateway.chat.InvalidRequestException;
 import java.util.Base64;
 import java.util.Locale;
@@ -64,7 +66,12 @@ final class ImageDataUrl {
     return bytes;
   }
 
-  private static String abbreviate(String text) {
-    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  /**
+   * The media type of a data URL that {@link #decode} accepted, {@code image/jpg} spelled
+   * {@code image/jpeg}.
+   */
+  static String mediaType(String url) {
+    String type = url.substring(5, url.indexOf(',')).toLowerCase(Locale.ROOT).split(";", 2)[0].trim();
+    return type.equals("image/jpg") ? "image/jpeg" : type;
   }
 }

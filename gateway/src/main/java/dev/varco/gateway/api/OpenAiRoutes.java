@@ -24,7 +24,8 @@ import org.jboss.logging.Logger;
  * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions} and {@code GET /v1/models}.
  * Plain Vert.x routes rather than JAX-RS, because a streaming answer must choose its status code
  * only when the first upstream event arrives, and must cancel the upstream call when the client
- * disconnects.
+ * disconnects. Also the edge's shared plumbing (request ids, body reading, OpenAI-shaped errors)
+ * that {@link ConversationRoutes} and {@link ResponsesRoutes} use.
  */
 @ApplicationScoped
 public class OpenAiRoutes {
@@ -48,21 +49,15 @@ public class OpenAiRoutes {
   private void chatCompletions(RoutingContext ctx) {
     long arrived = System.nanoTime();
     String requestId = requestId(ctx);
+    JsonNode body = readBody(ctx);
+    if (body == null) {
+      return;
+    }
     ChatCompletionRequest request;
     try {
-      JsonNode body = json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
       request = new ChatCompletionRequestParser(rules).parse(body);
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr() + ")";
-      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error",
-          "the request body is not valid JSON" + where + ": " + e.getOriginalMessage(), null, null);
-      return;
-    } catch (java.io.IOException e) {
-      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", "the request body could not be read", null, null);
-      return;
     } catch (InvalidRequestException e) {
-      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", e.getMessage(), e.param(), null);
+      invalid(ctx, e);
       return;
     }
     Context context = Vertx.currentContext();
@@ -98,17 +93,45 @@ public class OpenAiRoutes {
     }, failure -> sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
   }
 
+  /**
+   * The request body as JSON (an empty body reads as a missing node), or null after a 400 was
+   * sent because it is not JSON.
+   */
+  JsonNode readBody(RoutingContext ctx) {
+    try {
+      return json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr() + ")";
+      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error",
+          "the request body is not valid JSON" + where + ": " + e.getOriginalMessage(), null, null);
+    } catch (java.io.IOException e) {
+      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", "the request body could not be read", null, null);
+    }
+    return null;
+  }
+
+  /** A 400 naming the offending field. */
+  void invalid(RoutingContext ctx, InvalidRequestException e) {
+    OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", e.getMessage(), e.param(), null);
+  }
+
+  /** A 404 for an id that names nothing. */
+  void notFound(RoutingContext ctx, String message, String param) {
+    OpenAiErrors.send(ctx.response(), json, 404, "invalid_request_error", message, param, null);
+  }
+
   /** Runs Mutiny callbacks on the request's Vert.x context, where the response may be written. */
-  private static java.util.concurrent.Executor onContext(Context context) {
+  static java.util.concurrent.Executor onContext(Context context) {
     return task -> context.runOnContext(v -> task.run());
   }
 
-  private void sendUpstreamFailure(RoutingContext ctx, UpstreamFailure failure) {
+  void sendUpstreamFailure(RoutingContext ctx, UpstreamFailure failure) {
     OpenAiErrors.send(ctx.response(), json, failure.httpStatus(), failure.errorType(), failure.message(), null, null);
   }
 
   /** Errors Vert.x raises itself (an oversized body) or that escaped a handler: never a stack trace. */
-  private void failure(RoutingContext ctx) {
+  void failure(RoutingContext ctx) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
     if (status == 413) {
       OpenAiErrors.send(ctx.response(), json, 413, "invalid_request_error", "the request body is larger than "
@@ -122,7 +145,7 @@ public class OpenAiRoutes {
         status >= 500 ? "internal error" : "the request could not be processed", null, null);
   }
 
-  private static String requestId(RoutingContext ctx) {
+  static String requestId(RoutingContext ctx) {
     String given = ctx.request().getHeader(REQUEST_ID_HEADER);
     String id = given != null && given.matches("[A-Za-z0-9._-]{1,64}") ? given : UUID.randomUUID().toString();
     ctx.response().putHeader(REQUEST_ID_HEADER, id);

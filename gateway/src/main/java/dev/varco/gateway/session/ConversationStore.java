@@ -1,0 +1,69 @@
+package dev.varco.gateway.session;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The conversations of record: conversations, their items and the responses that answered them.
+ * Each call is atomic: it happens whole or not at all, and once it returns the change survives a
+ * restart of the gateway. Calls may block (disk, network): never call them on an event loop.
+ *
+ * <p>The operations are coarse on purpose (one call per API request, a whole turn in {@link
+ * #recordTurn}), so an implementation over a network store such as Redis needs one round trip or
+ * one transaction per call.
+ */
+public interface ConversationStore extends AutoCloseable {
+
+  /** Creates a conversation holding {@code items}, in order. */
+  Conversation createConversation(Map<String, String> metadata, List<ConversationItem> items);
+
+  Optional<Conversation> conversation(String id);
+
+  /** Deletes the conversation; returns false when there was none. Responses recorded in it stay readable. */
+  boolean deleteConversation(String id);
+
+  /** Replaces a conversation's metadata; empty when there is no such conversation. */
+  Optional<Conversation> updateMetadata(String id, Map<String, String> metadata);
+
+  /** One item of a conversation; empty when the conversation or the item is unknown. */
+  Optional<ConversationItem> item(String conversationId, String itemId);
+
+  /**
+   * Removes an item from a conversation, so later turns no longer see it; returns false when the
+   * conversation or the item is unknown. An item of a recorded response stays part of that
+   * response's turn (for {@code previous_response_id}).
+   */
+  boolean deleteItem(String conversationId, String itemId);
+
+  /** Appends items to a conversation; throws {@link UnknownIdException} when there is none. */
+  void appendItems(String conversationId, List<ConversationItem> items);
+
+  /**
+   * A page of a conversation's items after the item {@code after} (null: from the start), oldest
+   * first or, with {@code newestFirst}, newest first. Empty when there is no such conversation.
+   */
+  Optional<ItemPage> items(String conversationId, String after, int limit, boolean newestFirst);
+
+  /** All items of a conversation, oldest first; empty when there is no such conversation. */
+  Optional<List<ConversationItem>> history(String conversationId);
+
+  /**
+   * The turns that lead to and include response {@code responseId} (following
+   * previous_response_id back to the first), as items oldest first: each turn's input, then its
+   * output. Empty when there is no such response.
+   */
+  Optional<List<ConversationItem>> responseChain(String responseId);
+
+  /**
+   * Records one answered turn: its input items, the response and its output items; also appended
+   * to the response's conversation when it has one. All or nothing: on any failure nothing is
+   * recorded. Throws {@link UnknownIdException} when the conversation no longer exists.
+   */
+  void recordTurn(TurnRecord turn);
+
+  Optional<ResponseRecord> response(String id);
+
+  @Override
+  void close();
+}
