@@ -38,6 +38,8 @@ class OpenAiRoutesWithoutBackendTest {
     given().get("/q/openapi?format=json").then().statusCode(200)
         .body("paths.'/v1/chat/completions'.post.operationId", equalTo("createChatCompletion"))
         .body("paths.'/v1/models'.get.operationId", equalTo("listModels"))
+        .body("paths.'/v1/responses'.post.operationId", equalTo("createResponse"))
+        .body("paths.'/v1/conversations/{id}/items'.get.operationId", equalTo("listConversationItems"))
         .body("components.schemas.VarcoTask.properties.type.enum", hasItems("ocr", "grounding", "referring"))
         .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"));
   }
