@@ -99,16 +99,10 @@ class ChatCompletionsSystemTest {
     given().contentType(ContentType.JSON).body(textTurn("Count me in the metrics.", true, 4))
         .when().post(url()).then().statusCode(200);
     given().contentType(ContentType.JSON).body("{\"messages\": []}").when().post(url()).then().statusCode(400);
-    String metrics = given().get(RunningStack.get().gatewayUrl() + "/q/metrics").then().statusCode(200).extract().asString();
-    assertTrue(metric(metrics, "varco_gateway_time_to_first_token_seconds_count{api=\"rest\"}") >= 1, "client-side TTFT");
-    assertTrue(metric(metrics, "varco_gateway_completion_tokens_total{api=\"rest\"}") >= 1, "tokens");
-    assertTrue(metric(metrics, "varco_gateway_errors_total{api=\"rest\",status=\"400\",type=\"invalid_request_error\"}") >= 1,
+    assertTrue(StackMetrics.gateway("varco_gateway_time_to_first_token_seconds_count{api=\"rest\"}") >= 1, "client-side TTFT");
+    assertTrue(StackMetrics.gateway("varco_gateway_completion_tokens_total{api=\"rest\"}") >= 1, "tokens");
+    assertTrue(StackMetrics.gateway("varco_gateway_errors_total{api=\"rest\",status=\"400\",type=\"invalid_request_error\"}") >= 1,
         "errors by status and type");
-  }
-
-  private static double metric(String metrics, String series) {
-    return metrics.lines().filter(l -> l.startsWith(series + " "))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
   }
 
   @Test

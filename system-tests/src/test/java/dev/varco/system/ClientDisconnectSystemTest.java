@@ -19,18 +19,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RunningStack.class)
 class ClientDisconnectSystemTest {
-  /** The sum of a metric's series on llm-service (0 when absent). */
-  static double llmMetric(String name) {
-    String metrics = given().get("http://127.0.0.1:" + RunningStack.get().llmHttpPort + "/q/metrics")
-        .then().statusCode(200).extract().asString();
-    return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-  }
-
   @Test
   void closingTheConnectionMidStreamStopsTheLanguageModel() throws Exception {
     String body = ChatCompletionsSystemTest.textTurn("Write a very long story about the sea.", true, 8000);
-    double finishedBefore = llmMetric("vllm:request_success_total");
+    double finishedBefore = StackMetrics.llm("vllm:request_success_total");
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     try (Socket socket = new Socket("127.0.0.1", RunningStack.get().gatewayHttpPort)) {
       OutputStream out = socket.getOutputStream();
@@ -48,18 +40,18 @@ class ClientDisconnectSystemTest {
         }
       }
       assertEquals(3, chunks, "tokens were streaming");
-      assertEquals(1, llmMetric("vllm:num_requests_running"), "llm-service is decoding");
+      assertEquals(1, StackMetrics.llm("vllm:num_requests_running"), "llm-service is decoding");
     } // the client goes away here
     long deadline = System.nanoTime() + 15_000_000_000L;
-    while (llmMetric("vllm:num_requests_running") > 0 && System.nanoTime() < deadline) {
+    while (StackMetrics.llm("vllm:num_requests_running") > 0 && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    assertEquals(0, llmMetric("vllm:num_requests_running"), "llm-service stopped decoding after the disconnect");
-    double generated = llmMetric("vllm:generation_tokens_total");
+    assertEquals(0, StackMetrics.llm("vllm:num_requests_running"), "llm-service stopped decoding after the disconnect");
+    double generated = StackMetrics.llm("vllm:generation_tokens_total");
     Thread.sleep(300);
-    assertEquals(generated, llmMetric("vllm:generation_tokens_total"), "and generates nothing more");
+    assertEquals(generated, StackMetrics.llm("vllm:generation_tokens_total"), "and generates nothing more");
     // Cancelled, not finished: a request that ended by itself (end of turn or max_tokens) counts here.
-    assertEquals(finishedBefore, llmMetric("vllm:request_success_total"), "the generation was cancelled, not completed");
+    assertEquals(finishedBefore, StackMetrics.llm("vllm:request_success_total"), "the generation was cancelled, not completed");
     given().contentType("application/json").body(ChatCompletionsSystemTest.textTurn("still there?", false, 3))
         .when().post(RunningStack.get().gatewayUrl() + "/v1/chat/completions").then().statusCode(200);
   }

@@ -207,12 +207,12 @@ class WebPageSystemTest {
     driver.findElement(By.id("input")).sendKeys("아주 긴 이야기를 써 주세요", Keys.ENTER);
     wait(ANSWER_TIMEOUT).until(d -> Integer.parseInt(lastAssistant().getDomAttribute("data-deltas")) > 2);
     assertEquals("streaming", lastAssistant().getDomAttribute("data-state"));
-    assertEquals(1, ClientDisconnectSystemTest.llmMetric("vllm:num_requests_running"), "llm-service is decoding");
+    assertEquals(1, StackMetrics.llm("vllm:num_requests_running"), "llm-service is decoding");
     driver.findElement(By.id("stop")).click();
     wait(Duration.ofSeconds(20)).until(d -> "stopped".equals(lastAssistant().getDomAttribute("data-state")));
     screenshot("06-stopped");
     assertTrue(driver.findElement(By.id("send")).isDisplayed(), "the send button is back");
-    wait(Duration.ofSeconds(15)).until(d -> ClientDisconnectSystemTest.llmMetric("vllm:num_requests_running") == 0);
+    wait(Duration.ofSeconds(15)).until(d -> StackMetrics.llm("vllm:num_requests_running") == 0);
   }
 
   @Test

@@ -14,14 +14,10 @@ import java.net.UnknownHostException;
 /**
  * Runs {@link AccessPolicy} before every {@code /v1/*} route. Refusals are OpenAI-shaped: 401 for
  * a missing or unknown key, 403 for a non-loopback client of a keyless gateway, 429 with
- * {@code Retry-After} over a limit. The caller's key name is left in the routing context for the
- * routes (owners of conversations).
+ * {@code Retry-After} over a limit.
  */
 @ApplicationScoped
 public class AccessFilter {
-  /** Routing-context key holding the caller's key name. */
-  public static final String CALLER = "varco.caller";
-
   @Inject AccessPolicy policy;
   @Inject ObjectMapper json;
 
@@ -44,7 +40,6 @@ public class AccessFilter {
         }
       }
       case AccessPolicy.Admitted admitted -> {
-        ctx.put(CALLER, admitted.caller());
         // Called when the response ends or the connection drops: a streamed answer holds its slot till then.
         ctx.addEndHandler(ended -> admitted.permit().release());
         ctx.next();

@@ -1,8 +1,6 @@
 package dev.varco.gateway.api;
 
 import dev.varco.gateway.access.AccessPolicy;
-import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -24,8 +22,6 @@ import java.net.InetSocketAddress;
 public class ChatAccessInterceptor implements ServerInterceptor {
   static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
-  /** The caller's key name, for the service methods. */
-  static final Context.Key<String> CALLER = Context.key("varco.caller");
 
   @Inject AccessPolicy policy;
   @Inject GatewayMetrics metrics;
@@ -50,9 +46,7 @@ public class ChatAccessInterceptor implements ServerInterceptor {
         return new ServerCall.Listener<>() {};
       }
       case AccessPolicy.Admitted admitted -> {
-        Context context = Context.current().withValue(CALLER, admitted.caller());
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
-            Contexts.interceptCall(context, call, headers, next)) {
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
           @Override
           public void onComplete() {
             try {

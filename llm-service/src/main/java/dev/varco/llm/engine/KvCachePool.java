@@ -193,10 +193,6 @@ final class KvCachePool implements AutoCloseable {
     return idleBytes;
   }
 
-  int idleBuffers() {
-    return idle.size();
-  }
-
   @Override
   public void close() {
     trimIdleTo(0);

@@ -116,20 +116,6 @@ public final class DecodingSequence {
     return finishReason != null;
   }
 
-  /** True while prompt rows remain to be prefilled. */
-  public boolean isPrefilling() {
-    return prefilled < prompt.length();
-  }
-
-  public int generatedTokens() {
-    return generated;
-  }
-
-  /** Positions the model will have used when the sequence ends at the latest. */
-  public int maxPositions() {
-    return prompt.length() + maxTokens;
-  }
-
   /**
    * What the KV buffer holds, position by position: the prefilled prompt rows and the generated
    * tokens fed back so far. A later prompt sharing a prefix with it can reuse those positions.

@@ -14,7 +14,6 @@ public final class KvFootprint {
   private final int layerPages;
   private final int positionsPerPage;
   private final long pageBytes;
-  private final long bytesPerPosition;
 
   /**
    * @param layers decoder layers held by this process
@@ -47,17 +46,11 @@ public final class KvFootprint {
     this.layerPages = (layers + bestLayers - 1) / bestLayers;
     this.positionsPerPage = bestPositions;
     this.pageBytes = bestLayers * bestPositions * perLayerPosition;
-    this.bytesPerPosition = perLayerPosition * layers;
   }
 
   /** Bytes allocated once positions {@code 0 .. positions-1} have been written. */
   public long bytes(int positions) {
     long contextPages = (positions + positionsPerPage - 1L) / positionsPerPage;
     return layerPages * contextPages * pageBytes;
-  }
-
-  /** Bytes per position without page rounding (for documentation and sizing). */
-  public long bytesPerPosition() {
-    return bytesPerPosition;
   }
 }

@@ -1,0 +1,28 @@
+package dev.varco.system;
+
+import static io.restassured.RestAssured.given;
+
+/** Reads Prometheus series from a running service's {@code /q/metrics}. */
+final class StackMetrics {
+  private StackMetrics() {}
+
+  /**
+   * The sum of a metric's series on llm-service: {@code name} alone sums every label set; with its
+   * labels as Prometheus prints them ({@code name{a="b"}}) only that series. 0 when absent.
+   */
+  static double llm(String series) {
+    return sum("http://127.0.0.1:" + RunningStack.get().llmHttpPort, series);
+  }
+
+  /** As {@link #llm} on the gateway. */
+  static double gateway(String series) {
+    return sum(RunningStack.get().gatewayUrl(), series);
+  }
+
+  private static double sum(String baseUrl, String series) {
+    String metrics = given().get(baseUrl + "/q/metrics").then().statusCode(200).extract().asString();
+    return metrics.lines()
+        .filter(l -> l.startsWith(series + " ") || (!series.contains("{") && l.startsWith(series + "{")))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+}
