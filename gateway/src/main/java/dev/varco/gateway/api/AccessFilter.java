@@ -18,6 +18,8 @@ import java.net.UnknownHostException;
  */
 @ApplicationScoped
 public class AccessFilter {
+  /** Routing-context key of the admitted caller's name (an API key's owner, or {@link AccessPolicy#LOCAL_CALLER}). */
+  private static final String CALLER = "varco.caller";
   @Inject AccessPolicy policy;
   @Inject ObjectMapper json;
 
@@ -42,9 +44,19 @@ public class AccessFilter {
       case AccessPolicy.Admitted admitted -> {
         // Called when the response ends or the connection drops: a streamed answer holds its slot till then.
         ctx.addEndHandler(ended -> admitted.permit().release());
+        ctx.put(CALLER, admitted.caller());
         ctx.next();
       }
     }
+  }
+
+  /** Who is calling: the name the access check admitted the request under. */
+  static String caller(RoutingContext ctx) {
+    String caller = ctx.get(CALLER);
+    if (caller == null) {
+      throw new IllegalStateException("no access check ran for " + ctx.request().path());
+    }
+    return caller;
   }
 
   /** The client's IP address (an IP literal, so no name lookup), or null. */

@@ -6,6 +6,7 @@ import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
 import dev.varco.gateway.session.Conversation;
 import dev.varco.gateway.session.ConversationItem;
+import dev.varco.gateway.session.ConversationPage;
 import dev.varco.gateway.session.ConversationStore;
 import dev.varco.gateway.session.ItemPage;
 import dev.varco.gateway.session.UnknownIdException;
@@ -21,8 +22,10 @@ import java.util.Optional;
 
 /**
  * OpenAI's Conversations API over the conversation store: create, retrieve, update (metadata)
- * and delete a conversation; add, list, retrieve and delete its items. Every handler touches the store, so all run on worker
- * threads.
+ * and delete a conversation; add, list, retrieve and delete its items; and, as an extension
+ * (OpenAI has none), list the caller's conversations. Every conversation belongs to the caller
+ * that created it: for another caller it does not exist (404). Every handler touches the store,
+ * so all run on worker threads.
  */
 @ApplicationScoped
 public class ConversationRoutes {
@@ -37,6 +40,7 @@ public class ConversationRoutes {
   void register(@Observes Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes());
     router.post("/v1/conversations").handler(body).blockingHandler(this::create, false).failureHandler(edge::failure);
+    router.get("/v1/conversations").blockingHandler(this::list, false).failureHandler(edge::failure);
     router.get("/v1/conversations/:id").blockingHandler(this::retrieve, false).failureHandler(edge::failure);
     router.post("/v1/conversations/:id").handler(body).blockingHandler(this::update, false)
         .failureHandler(edge::failure);
@@ -63,12 +67,30 @@ public class ConversationRoutes {
       edge.invalid(ctx, e);
       return;
     }
-    send(ctx, new ResponsesJson(json).conversation(store.createConversation(request.metadata(), request.items())));
+    send(ctx, new ResponsesJson(json).conversation(
+        store.createConversation(AccessFilter.caller(ctx), request.metadata(), request.items())));
+  }
+
+  /** The caller's conversations, newest first; query {@code limit} (1..100, default 20) and {@code after}. */
+  private void list(RoutingContext ctx) {
+    OpenAiRoutes.requestId(ctx);
+    String after = ctx.queryParams().get("after");
+    ConversationPage page;
+    try {
+      page = store.conversations(AccessFilter.caller(ctx), after, limit(ctx.queryParams().get("limit")));
+    } catch (InvalidRequestException e) {
+      edge.invalid(ctx, e);
+      return;
+    } catch (UnknownIdException e) {
+      edge.notFound(ctx, "no conversation with id '" + after + "' found", "after");
+      return;
+    }
+    send(ctx, new ResponsesJson(json).conversationList(page.conversations(), page.hasMore()));
   }
 
   private void retrieve(RoutingContext ctx) {
     OpenAiRoutes.requestId(ctx);
-    Optional<Conversation> conversation = store.conversation(ctx.pathParam("id"));
+    Optional<Conversation> conversation = store.conversation(AccessFilter.caller(ctx), ctx.pathParam("id"));
     if (conversation.isEmpty()) {
       notFound(ctx);
       return;
@@ -90,24 +112,25 @@ public class ConversationRoutes {
       edge.invalid(ctx, e);
       return;
     }
-    store.updateMetadata(ctx.pathParam("id"), metadata).ifPresentOrElse(
+    store.updateMetadata(AccessFilter.caller(ctx), ctx.pathParam("id"), metadata).ifPresentOrElse(
         conversation -> send(ctx, new ResponsesJson(json).conversation(conversation)), () -> notFound(ctx));
   }
 
   private void retrieveItem(RoutingContext ctx) {
     OpenAiRoutes.requestId(ctx);
-    store.item(ctx.pathParam("id"), ctx.pathParam("item")).ifPresentOrElse(
+    store.item(AccessFilter.caller(ctx), ctx.pathParam("id"), ctx.pathParam("item")).ifPresentOrElse(
         item -> send(ctx, new ResponsesJson(json).item(item, "completed")), () -> itemNotFound(ctx));
   }
 
   /** Removes the item from the conversation; answers the conversation, as OpenAI does. */
   private void deleteItem(RoutingContext ctx) {
     OpenAiRoutes.requestId(ctx);
-    if (!store.deleteItem(ctx.pathParam("id"), ctx.pathParam("item"))) {
+    String owner = AccessFilter.caller(ctx);
+    if (!store.deleteItem(owner, ctx.pathParam("id"), ctx.pathParam("item"))) {
       itemNotFound(ctx);
       return;
     }
-    store.conversation(ctx.pathParam("id")).ifPresentOrElse(
+    store.conversation(owner, ctx.pathParam("id")).ifPresentOrElse(
         conversation -> send(ctx, new ResponsesJson(json).conversation(conversation)), () -> notFound(ctx));
   }
 
@@ -119,7 +142,7 @@ public class ConversationRoutes {
   private void delete(RoutingContext ctx) {
     OpenAiRoutes.requestId(ctx);
     String id = ctx.pathParam("id");
-    if (!store.deleteConversation(id)) {
+    if (!store.deleteConversation(AccessFilter.caller(ctx), id)) {
       notFound(ctx);
       return;
     }
@@ -135,7 +158,7 @@ public class ConversationRoutes {
     List<ConversationItem> items;
     try {
       items = new ResponsesRequestParser(rules.limits()).parseItemsAdd(body);
-      store.appendItems(ctx.pathParam("id"), items);
+      store.appendItems(AccessFilter.caller(ctx), ctx.pathParam("id"), items);
     } catch (InvalidRequestException e) {
       edge.invalid(ctx, e);
       return;
@@ -165,7 +188,7 @@ public class ConversationRoutes {
     }
     Optional<ItemPage> page;
     try {
-      page = store.items(ctx.pathParam("id"), after, limit, newestFirst);
+      page = store.items(AccessFilter.caller(ctx), ctx.pathParam("id"), after, limit, newestFirst);
     } catch (UnknownIdException e) {
       edge.notFound(ctx, "no item with id '" + after + "' in this conversation", "after");
       return;

@@ -121,6 +121,11 @@ public class OpenAiRoutes {
     OpenAiErrors.send(ctx.response(), json, 404, "invalid_request_error", message, param, null);
   }
 
+  /** A 409: the request is valid but clashes with the state of what it names. */
+  void conflict(RoutingContext ctx, String message, String param, String code) {
+    OpenAiErrors.send(ctx.response(), json, 409, "invalid_request_error", message, param, code);
+  }
+
   /** Runs Mutiny callbacks on the request's Vert.x context, where the response may be written. */
   static java.util.concurrent.Executor onContext(Context context) {
     return task -> context.runOnContext(v -> task.run());

@@ -42,12 +42,20 @@ final class ResponsesJson {
 
   /** OpenAI's list object: {@code data}, {@code first_id}, {@code last_id}, {@code has_more}. */
   ObjectNode itemList(List<ConversationItem> items, boolean hasMore) {
+    return list(items.stream().map(item -> item(item, "completed")).toList(), hasMore);
+  }
+
+  /** A page of conversations (the list extension), in the shape of OpenAI's lists. */
+  ObjectNode conversationList(List<Conversation> conversations, boolean hasMore) {
+    return list(conversations.stream().map(this::conversation).toList(), hasMore);
+  }
+
+  private ObjectNode list(List<ObjectNode> entries, boolean hasMore) {
     ObjectNode node = json.createObjectNode();
     node.put("object", "list");
-    ArrayNode data = node.putArray("data");
-    items.forEach(item -> data.add(item(item, "completed")));
-    node.put("first_id", items.isEmpty() ? null : items.getFirst().id());
-    node.put("last_id", items.isEmpty() ? null : items.getLast().id());
+    node.putArray("data").addAll(entries);
+    node.put("first_id", entries.isEmpty() ? null : entries.getFirst().get("id").asText());
+    node.put("last_id", entries.isEmpty() ? null : entries.getLast().get("id").asText());
     node.put("has_more", hasMore);
     return node;
   }

@@ -32,6 +32,7 @@ final class ResponsesResponder implements GenerationListener {
   private final ObjectMapper json;
   private final ResponsesJson shapes;
   private final ConversationStore store;
+  private final String owner;
   private final ResponsesRequest request;
   private final ResponseRecord inProgress;
   private final String itemId;
@@ -40,12 +41,13 @@ final class ResponsesResponder implements GenerationListener {
   private int sequenceNumber;
 
   ResponsesResponder(HttpServerResponse response, Context context, ObjectMapper json, ConversationStore store,
-      ResponsesRequest request, ResponseRecord inProgress, String itemId) {
+      String owner, ResponsesRequest request, ResponseRecord inProgress, String itemId) {
     this.response = response;
     this.context = context;
     this.json = json;
     this.shapes = new ResponsesJson(json);
     this.store = store;
+    this.owner = owner;
     this.request = request;
     this.inProgress = inProgress;
     this.itemId = itemId;
@@ -83,7 +85,7 @@ final class ResponsesResponder implements GenerationListener {
         return;
       }
       context.executeBlocking(() -> {
-        store.recordTurn(new TurnRecord(request.input(), done));
+        store.recordTurn(owner, new TurnRecord(request.input(), done));
         return null;
       }).onComplete(recorded -> {
         if (recorded.succeeded()) {

@@ -21,9 +21,11 @@ import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,6 +45,10 @@ public class ResponsesRoutes {
   @Inject ConversationStore store;
   @Inject OpenAiRoutes edge;
 
+  /** Longest a generation may run upstream; a conversation's turn mark outlives it by a minute. */
+  @ConfigProperty(name = "varco.upstream.generation-timeout")
+  Duration generationTimeout;
+
   void register(@Observes Router router) {
     router.post("/v1/responses")
         .handler(BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes()))
@@ -53,23 +59,37 @@ public class ResponsesRoutes {
 
   private void create(RoutingContext ctx) {
     String requestId = OpenAiRoutes.requestId(ctx);
+    String owner = AccessFilter.caller(ctx);
     JsonNode body = edge.readBody(ctx);
     if (body == null) {
       return;
     }
     ResponsesRequest request;
-    ChatTurn turn;
     try {
       request = new ResponsesRequestParser(rules.limits()).parseResponse(body);
+    } catch (InvalidRequestException e) {
+      edge.invalid(ctx, e);
+      return;
+    }
+    // The conversation is held before its history is read, so no other turn is recorded between
+    // the history this turn answers and this turn.
+    String responseId = SessionIds.response();
+    if (request.conversationId() != null && !holdConversation(ctx, request.conversationId(), responseId)) {
+      edge.conflict(ctx, "another response is in progress in conversation '" + request.conversationId()
+          + "'; send the next turn when it has completed", "conversation", "conversation_busy");
+      return;
+    }
+    ChatTurn turn;
+    try {
       List<ConversationItem> earlier;
       if (request.conversationId() != null) {
-        earlier = store.history(request.conversationId()).orElse(null);
+        earlier = store.history(owner, request.conversationId()).orElse(null);
         if (earlier == null) {
           edge.notFound(ctx, "no conversation with id '" + request.conversationId() + "' found", "conversation");
           return;
         }
       } else if (request.previousResponseId() != null) {
-        earlier = store.responseChain(request.previousResponseId()).orElse(null);
+        earlier = store.responseChain(owner, request.previousResponseId()).orElse(null);
         if (earlier == null) {
           edge.notFound(ctx, "no response with id '" + request.previousResponseId() + "' found", "previous_response_id");
           return;
@@ -89,12 +109,12 @@ public class ResponsesRoutes {
             + description.getName() + "'", "model");
         return;
       }
-      ResponseRecord inProgress = new ResponseRecord(SessionIds.response(), System.currentTimeMillis() / 1000,
+      ResponseRecord inProgress = new ResponseRecord(responseId, System.currentTimeMillis() / 1000,
           description.getName(), "in_progress", null, request.conversationId(), request.previousResponseId(),
           request.instructions(), request.sampling().temperature(), request.sampling().topP(),
           request.sampling().maxTokens() == 0 ? OptionalInt.empty() : OptionalInt.of(request.sampling().maxTokens()),
           request.metadata(), List.of(), null);
-      var responder = new ResponsesResponder(ctx.response(), context, json, store, request, inProgress,
+      var responder = new ResponsesResponder(ctx.response(), context, json, store, owner, request, inProgress,
           SessionIds.item());
       var generation = languageModel.generate(turn, requestId, responder);
       ctx.response().closeHandler(closed -> {
@@ -102,6 +122,22 @@ public class ResponsesRoutes {
         generation.cancel();
       });
     }, failure -> edge.sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
+  }
+
+  /**
+   * Marks the conversation as busy with this turn until the answer ends, however it ends (the
+   * response completes or fails, or the client goes away); false when another turn holds it. The
+   * history read above stays the history the turn answers: no other turn can be recorded in between.
+   */
+  private boolean holdConversation(RoutingContext ctx, String conversationId, String responseId) {
+    if (!store.beginTurn(conversationId, responseId, generationTimeout.plusMinutes(1))) {
+      return false;
+    }
+    ctx.addEndHandler(ended -> ctx.vertx().executeBlocking(() -> {
+      store.endTurn(conversationId, responseId);
+      return null;
+    }, false).onFailure(e -> LOG.warnf(e, "could not end the turn %s of %s", responseId, conversationId)));
+    return true;
   }
 
   /**
@@ -134,7 +170,7 @@ public class ResponsesRoutes {
   private void retrieve(RoutingContext ctx) {
     OpenAiRoutes.requestId(ctx);
     String id = ctx.pathParam("id");
-    store.response(id).ifPresentOrElse(
+    store.response(AccessFilter.caller(ctx), id).ifPresentOrElse(
         response -> ctx.response().putHeader("Content-Type", "application/json")
             .end(new ResponsesJson(json).response(response, true).toString()),
         () -> edge.notFound(ctx, "no response with id '" + id + "' found", null));

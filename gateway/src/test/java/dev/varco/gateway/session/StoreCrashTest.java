@@ -26,12 +26,12 @@ class StoreCrashTest {
   /** The child process: records one turn, prints the conversation id, then dies at once. */
   public static void main(String[] args) {
     ConversationStore store = H2ConversationStore.open(Path.of(args[0]));
-    Conversation conversation = store.createConversation(Map.of(), List.of());
+    Conversation conversation = store.createConversation("local", Map.of(), List.of());
     ConversationItem question = new ConversationItem(SessionIds.item(), Role.USER,
         List.of(new ItemContent.InputText("q"), ItemContent.InputImage.of("image/png", new byte[] {1, 2, 3})), 1);
     ConversationItem answer = new ConversationItem(SessionIds.item(), Role.ASSISTANT,
         List.of(new ItemContent.OutputText("a")), 2);
-    store.recordTurn(new TurnRecord(List.of(question), new ResponseRecord(SessionIds.response(), 2, "tiny",
+    store.recordTurn("local", new TurnRecord(List.of(question), new ResponseRecord(SessionIds.response(), 2, "tiny",
         "completed", null, conversation.id(), null, null, 1.0, OptionalDouble.empty(), OptionalInt.empty(),
         Map.of(), List.of(answer), new ResponseRecord.Usage(10, 1, 0, 3))));
     System.out.println(conversation.id());
@@ -50,7 +50,7 @@ class StoreCrashTest {
     String conversationId = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
 
     try (ConversationStore store = H2ConversationStore.open(dir)) {
-      List<ConversationItem> history = store.history(conversationId).orElseThrow();
+      List<ConversationItem> history = store.history("local", conversationId).orElseThrow();
       assertEquals(List.of(Role.USER, Role.ASSISTANT), history.stream().map(ConversationItem::role).toList());
       assertEquals(new ItemContent.OutputText("a"), history.get(1).content().getFirst());
     }
