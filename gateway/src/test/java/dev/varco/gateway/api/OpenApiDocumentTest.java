@@ -14,10 +14,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.varco.gateway.upstream.LanguageModelClient;
-import dev.varco.gateway.upstream.ServedModel;
 import dev.varco.proto.llm.v1.ModelDescription;
-import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -39,15 +36,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The OpenAPI document served at {@code /q/openapi}: valid OpenAPI 3.1 (checked against the
- * OpenAPI Initiative's schema {@code https://spec.openapis.org/oas/3.1/schema/2022-10-07},
- * Apache-2.0, kept in the test resources), every component schema valid JSON Schema 2020-12,
- * every {@code $ref} defined, every {@code /v1} route the gateway registers documented with its
- * method, the Responses and Conversations bodies described by named schemas, and the gateway's
- * actual answers valid against those schemas (the Responses answers and SSE events from a
- * scripted model). Same configuration (and random test ports) as
- * {@link OpenAiRoutesWithoutBackendTest}; no language model listens, so a turn is a 503 unless a
- * test installs the scripted one.
+ * The OpenAPI document served at {@code /q/openapi}: every component schema valid JSON Schema
+ * 2020-12, every {@code $ref} defined, every {@code /v1} route the gateway registers documented
+ * with its method, the Responses and Conversations bodies described by named schemas, and the
+ * gateway's actual answers (conversations, items, errors) valid against those schemas. Same
+ * configuration (and random test ports) as {@link OpenAiRoutesWithoutBackendTest}; no language
+ * model listens, so a turn is a 503. (Responses answered by the real model are checked against
+ * OpenAI's own schema by the official SDK in system-tests' ResponsesApiSystemTest.)
  */
 @QuarkusTest
 class OpenApiDocumentTest {
@@ -70,7 +65,7 @@ class OpenApiDocumentTest {
    * Documented operations whose route is being added on another branch; until it is merged the
    * route may be missing here. (After the merge, the route check below covers it.)
    */
-  private static final Set<String> DOCUMENTED_AHEAD_OF_ROUTE = Set.of("GET /v1/conversations");
+  private static final Set<String> DOCUMENTED_AHEAD_OF_ROUTE = Set.of();
 
   @Inject RouterCapture routes;
 
@@ -131,18 +126,6 @@ class OpenApiDocumentTest {
         : !expected.equals(actual)) {
       differences.add(pointer + " (" + expected + " served as " + actual + ")");
     }
-  }
-
-  @Test
-  void isValidOpenApi31() throws Exception {
-    assertEquals("3.1.0", document.path("openapi").asText());
-    JsonSchema oas;
-    try (InputStream schema = getClass().getResourceAsStream("/oas-3.1-schema-2022-10-07.json")) {
-      assertNotNull(schema, "the OpenAPI 3.1 schema is in the test resources");
-      oas = SCHEMAS.getSchema(schema);
-    }
-    Set<ValidationMessage> problems = oas.validate(document);
-    assertTrue(problems.isEmpty(), "the document is not valid OpenAPI 3.1: " + problems);
   }
 
   @Test
@@ -289,73 +272,6 @@ class OpenApiDocumentTest {
     assertValid("Error", given().contentType(ContentType.JSON)
         .body("{\"input\":\"hi\",\"tools\":[{\"type\":\"web_search\"}]}").post("/v1/responses"), 400);
     assertValid("Error", given().contentType(ContentType.JSON).body("{\"input\":\"hi\"}").post("/v1/responses"), 503);
-  }
-
-  /**
-   * Responses answered by a scripted model (as in {@link ResponsesRoutesTest}; the mocks last for
-   * this test only): the JSON response, the recorded one, and every SSE event of a stream, in the
-   * documented order, with the SSE event name equal to the data's type.
-   */
-  @Test
-  void responsesAndStreamEventsMatchTheirSchemas() {
-    ResponsesRoutesTest.ScriptedModel model = new ResponsesRoutesTest.ScriptedModel();
-    QuarkusMock.installMockForType(model, LanguageModelClient.class);
-    QuarkusMock.installMockForType(new ServedModel() {
-      @Override
-      public Uni<ModelDescription> describe() {
-        return Uni.createFrom().item(ModelDescription.newBuilder().setName("tiny").build());
-      }
-    }, ServedModel.class);
-    String conversation = given().contentType(ContentType.JSON).post("/v1/conversations").path("id");
-    Response answer = given().contentType(ContentType.JSON)
-        .body("{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\",\"image_url\":\"" + IMAGE_URL
-            + "\"},{\"type\":\"input_text\",\"text\":\"what is this?\"}]}],\"conversation\":\"" + conversation
-            + "\",\"instructions\":\"be brief\",\"max_output_tokens\":5,\"metadata\":{\"k\":\"v\"}}")
-        .post("/v1/responses");
-    assertValid("Response", answer, 200);
-    String responseId = answer.path("id");
-    assertValid("Response", given().get("/v1/responses/" + responseId), 200);
-
-    String stream = given().contentType(ContentType.JSON)
-        .body("{\"input\":\"and now?\",\"previous_response_id\":\"" + responseId + "\",\"stream\":true}")
-        .post("/v1/responses").then().statusCode(200).extract().asString();
-    assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added",
-        "response.content_part.added", "response.output_text.delta", "response.output_text.delta",
-        "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"),
-        assertValidEvents(stream));
-
-    model.failMidway = true;
-    String failed = given().contentType(ContentType.JSON).body("{\"input\":\"again\",\"stream\":true,\"store\":false}")
-        .post("/v1/responses").then().statusCode(200).extract().asString();
-    List<String> types = assertValidEvents(failed);
-    assertEquals("error", types.getLast(), failed);
-  }
-
-  /** The SSE events' types, each event's data checked against ResponseStreamEvent. */
-  private List<String> assertValidEvents(String stream) {
-    JsonSchema event = component("ResponseStreamEvent");
-    List<String> types = new ArrayList<>();
-    int sequence = 0;
-    for (String block : stream.split("\n\n")) {
-      if (block.isBlank()) {
-        continue;
-      }
-      String[] lines = block.split("\n");
-      assertEquals(2, lines.length, block);
-      assertTrue(lines[0].startsWith("event: ") && lines[1].startsWith("data: "), block);
-      JsonNode data;
-      try {
-        data = JSON.readTree(lines[1].substring("data: ".length()));
-      } catch (java.io.IOException e) {
-        throw new AssertionError("not JSON: " + block, e);
-      }
-      Set<ValidationMessage> problems = event.validate(data);
-      assertTrue(problems.isEmpty(), data + ": " + problems);
-      assertEquals(lines[0].substring("event: ".length()), data.get("type").asText());
-      assertEquals(sequence++, data.get("sequence_number").asInt());
-      types.add(data.get("type").asText());
-    }
-    return types;
   }
 
   /** A valid request by the code is valid by the schema, and an example the code refuses is refused by it. */
