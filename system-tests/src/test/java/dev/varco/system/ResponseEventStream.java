@@ -38,7 +38,9 @@ final class ResponseEventStream implements AutoCloseable {
 
   private ResponseEventStream(String gatewayUrl, String body) throws IOException, InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/responses"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
+        .timeout(Duration.ofMinutes(2)) // until the headers; the events have their own deadlines
+        .build();
     response = http.send(request, HttpResponse.BodyHandlers.ofLines());
     Thread.ofVirtual().start(this::read);
   }

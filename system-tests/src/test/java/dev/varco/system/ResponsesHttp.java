@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * The Responses and Conversations APIs of one gateway as plain HTTP JSON (the wire format, no SDK
@@ -49,7 +50,7 @@ final class ResponsesHttp {
     if (conversation != null) {
       request.put("conversation", conversation);
     }
-    request.putArray("input").addAll(java.util.List.of(input));
+    request.putArray("input").addAll(List.of(input));
     return request.put("max_output_tokens", maxOutputTokens).put("temperature", temperature);
   }
 

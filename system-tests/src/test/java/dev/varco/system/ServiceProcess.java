@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ final class ServiceProcess implements AutoCloseable {
     command.add(REPO.resolve(module).resolve("target/quarkus-app/quarkus-run.jar").toString());
     // Restarts append to the same log, each after a line saying so.
     Files.writeString(log(), "=== start " + Instant.now() + ": " + String.join(" ", command) + "\n",
-        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
