@@ -2,7 +2,6 @@ package dev.varco.system;
 
 import dev.varco.model.tiny.TinyModel;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -25,12 +24,12 @@ public final class RunningStack implements BeforeAllCallback, ExtensionContext.S
 
   private static RunningStack started;
 
-  public final int gatewayHttpPort = freePort();
-  public final int gatewayGrpcPort = freePort();
-  public final int llmHttpPort = freePort();
-  public final int llmGrpcPort = freePort();
-  public final int visionHttpPort = freePort();
-  public final int visionGrpcPort = freePort();
+  public final int gatewayHttpPort = LoopbackPorts.free();
+  public final int gatewayGrpcPort = LoopbackPorts.free();
+  public final int llmHttpPort = LoopbackPorts.free();
+  public final int llmGrpcPort = LoopbackPorts.free();
+  public final int visionHttpPort = LoopbackPorts.free();
+  public final int visionGrpcPort = LoopbackPorts.free();
 
   /** The stack of this JVM; only valid inside a test class extended with RunningStack. */
   public static RunningStack get() {
@@ -38,6 +37,11 @@ public final class RunningStack implements BeforeAllCallback, ExtensionContext.S
       throw new IllegalStateException("annotate the test class with @ExtendWith(RunningStack.class)");
     }
     return started;
+  }
+
+  /** The converted tiny model the stack serves (for extra service processes serving the same). */
+  public Path modelDir() {
+    return MODEL_DIR;
   }
 
   public String gatewayUrl() {
@@ -110,13 +114,5 @@ public final class RunningStack implements BeforeAllCallback, ExtensionContext.S
     env.put("VARCO_VISION_PORT", Integer.toString(visionHttpPort));
     env.put("VARCO_VISION_GRPC_PORT", Integer.toString(visionGrpcPort));
     return env;
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free loopback port", e);
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.varco.system;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Reads Prometheus series from a running service's {@code /q/metrics}. */
 final class StackMetrics {
@@ -12,6 +13,18 @@ final class StackMetrics {
    */
   static double llm(String series) {
     return sum("http://127.0.0.1:" + RunningStack.get().llmHttpPort, series);
+  }
+
+  /**
+   * Waits (up to 15 s) until the shared llm-service runs no request, so a generation a test left
+   * behind cannot show in the next test's gauges; fails with {@code why} otherwise.
+   */
+  static void awaitLlmIdle(String why) throws InterruptedException {
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (llm("vllm:num_requests_running") > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(0, llm("vllm:num_requests_running"), why);
   }
 
   /** As {@link #llm} on the gateway. */

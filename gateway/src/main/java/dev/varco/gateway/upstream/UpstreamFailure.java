@@ -19,7 +19,7 @@ public record UpstreamFailure(int httpStatus, String errorType, String message, 
       case RESOURCE_EXHAUSTED ->
           new UpstreamFailure(429, "rate_limit_error", "the model is busy: " + detail, Status.Code.RESOURCE_EXHAUSTED);
       case UNAVAILABLE ->
-          new UpstreamFailure(503, "service_unavailable", "the language model service is unavailable: " + detail,
+          new UpstreamFailure(503, "service_unavailable", "the language model service (llm-service) is unavailable: " + detail,
               Status.Code.UNAVAILABLE);
       case DEADLINE_EXCEEDED ->
           new UpstreamFailure(504, "timeout", "the language model did not answer in time", Status.Code.DEADLINE_EXCEEDED);

@@ -80,8 +80,15 @@ class OpenAiRoutesWithoutBackendTest {
           .when().post("/v1/chat/completions")
           .then().statusCode(503)
           .body("error.type", equalTo("service_unavailable"))
-          .body("error.message", containsString("language model service is unavailable"));
+          .body("error.message", containsString("language model service (llm-service) is unavailable"));
     }
     given().when().get("/v1/models").then().statusCode(503);
+  }
+
+  @Test
+  void notReadyWhileTheBackendIsDownButAlive() {
+    given().get("/q/health/live").then().statusCode(200);
+    given().get("/q/health/ready").then().statusCode(503)
+        .body("checks.find { it.name == 'llm-service' }.status", equalTo("DOWN"));
   }
 }
