@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,14 +55,9 @@ class BackendLossSystemTest {
     JsonNode before = api.items(conversation);
     assertEquals(2, before.size());
 
-    ObjectNode longTurn = ResponsesHttp.turn(conversation, 4000, 1.0,
-        ResponsesHttp.userMessage("Write a very long story about the sea.", null)).put("stream", true);
     String interrupted;
-    try (ResponseEventStream stream = ResponseEventStream.post(gateway.url(), longTurn.toString())) {
-      assertEquals(200, stream.status());
-      List<ResponseEventStream.Event> seen = new ArrayList<>();
-      stream.until("response.output_text.delta", Duration.ofSeconds(60), seen);
-      interrupted = seen.getFirst().data().path("response").path("id").asText();
+    try (ResponseEventStream stream = ResponseEventStream.runningTurn(gateway.url(), conversation)) {
+      interrupted = stream.responseId();
       llm.kill();
       // The gateway ends the stream by itself: the test's deadline only guards against a hang.
       List<ResponseEventStream.Event> rest = stream.rest(Duration.ofSeconds(30));

@@ -2,6 +2,7 @@ package dev.varco.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -35,6 +36,7 @@ final class ResponseEventStream implements AutoCloseable {
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final HttpResponse<Stream<String>> response;
   private boolean ended;
+  private String responseId;
 
   private ResponseEventStream(String gatewayUrl, String body) throws IOException, InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/responses"))
@@ -48,6 +50,38 @@ final class ResponseEventStream implements AutoCloseable {
   /** Posts {@code body} (a Responses request with {@code "stream": true}) and returns once the headers arrived. */
   static ResponseEventStream post(String gatewayUrl, String body) throws IOException, InterruptedException {
     return new ResponseEventStream(gatewayUrl, body);
+  }
+
+  /**
+   * Starts a long streamed turn of {@code conversation} (4000 sampled tokens: it runs for a good
+   * while) and returns once its first text arrived, so the turn is running now; {@link
+   * #responseId()} names it.
+   */
+  static ResponseEventStream runningTurn(String gatewayUrl, String conversation)
+      throws IOException, InterruptedException {
+    ObjectNode turn = ResponsesHttp.turn(conversation, 4000, 1.0,
+        ResponsesHttp.userMessage("Write a very long story about the sea.", null)).put("stream", true);
+    ResponseEventStream stream = post(gatewayUrl, turn.toString());
+    try {
+      if (stream.status() != 200) {
+        throw new AssertionError("the turn was refused with " + stream.status());
+      }
+      List<Event> seen = new ArrayList<>();
+      stream.until("response.output_text.delta", Duration.ofSeconds(60), seen);
+      stream.responseId = seen.getFirst().data().path("response").path("id").asText();
+      if (!stream.responseId.startsWith("resp_")) {
+        throw new AssertionError("no response id in " + seen.getFirst());
+      }
+      return stream;
+    } catch (AssertionError | InterruptedException e) {
+      stream.close();
+      throw e;
+    }
+  }
+
+  /** The id of a {@link #runningTurn}'s response. */
+  String responseId() {
+    return responseId;
   }
 
   int status() {
