@@ -298,32 +298,79 @@ class WebPageSystemTest {
     assertEquals(groundingItem, data.get(3).get("id").asText());
     assertEquals(List.of("output_text"), types(data.get(3)));
 
-    JsonNode list = getJson("/v1/conversations?limit=100");
+    // Listed for the (keyless) caller; other tests' conversations may come first, so follow the pages.
     JsonNode listed = null;
-    for (JsonNode conversation : list.get("data")) {
-      if (conversation.get("id").asText().equals(conversationId)) {
-        listed = conversation;
+    String after = null;
+    do {
+      JsonNode list = getJson("/v1/conversations?limit=100" + (after == null ? "" : "&after=" + after));
+      for (JsonNode conversation : list.get("data")) {
+        if (conversation.get("id").asText().equals(conversationId)) {
+          listed = conversation;
+        }
       }
-    }
-    assertTrue(listed != null, "listed by GET /v1/conversations: " + list);
+      after = list.get("has_more").asBoolean() ? list.get("last_id").asText() : null;
+    } while (listed == null && after != null);
+    assertTrue(listed != null, "listed by GET /v1/conversations");
     assertEquals(QUESTION, listed.get("metadata").get("title").asText());
   }
 
   @Test
   @Order(7)
+  void aTurnWhileAnApiClientsTurnIsInProgressShowsTheBusyError() throws Exception {
+    setSetting("max-tokens", "24");
+    // An API client's streamed turn holds the conversation (from before its first byte) ...
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      String body = JSON.writeValueAsString(Map.of("conversation", conversationId, "input", "아주 긴 이야기를 써 주세요",
+          "max_output_tokens", 4000, "temperature", 1.0, "stream", true));
+      HttpResponse<java.io.InputStream> stream = http.send(
+          HttpRequest.newBuilder(URI.create(RunningStack.get().gatewayUrl() + "/v1/responses"))
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      assertEquals(200, stream.statusCode());
+      var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(), java.nio.charset.StandardCharsets.UTF_8));
+      for (String line = lines.readLine(); line != null && !line.contains("response.output_text.delta"); line = lines.readLine()) {
+        // up to the first delta: the turn is generating
+      }
+      // ... so the page's turn in it is refused with 409 conversation_busy, shown as such.
+      driver.findElement(By.id("input")).sendKeys("안녕하세요", Keys.ENTER);
+      wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state")));
+      WebElement answer = lastAssistant();
+      screenshot("08-busy");
+      assertEquals("error", answer.getDomAttribute("data-state"), answer.getText());
+      String error = answer.findElement(By.className("error")).getText();
+      assertTrue(error.contains("409") && error.contains("다른 답변이 생성 중입니다"), error);
+      assertTrue(driver.findElement(By.id("send")).isDisplayed(), "send is back");
+    } finally {
+      http.shutdownNow(); // the API client goes away: the gateway cancels its turn
+    }
+    wait(Duration.ofSeconds(60)).until(d -> StackMetrics.llm("vllm:num_requests_running") == 0);
+    // The browser logs the refused request; nothing else.
+    List<String> severe = severeBrowserLogs();
+    assertTrue(severe.stream().allMatch(m -> m.contains("/v1/responses") && m.contains("409")), "browser console errors: " + severe);
+  }
+
+  @Test
+  @Order(8)
   void englishUiAndNoBrowserErrors() {
     driver.findElement(By.id("lang-toggle")).click();
     assertEquals("en", driver.findElement(By.tagName("html")).getDomAttribute("lang"));
     assertEquals("Send", driver.findElement(By.id("send")).getText());
     assertEquals("Grounding", driver.findElement(By.cssSelector("#tasks button[data-task='grounding']")).getText());
-    screenshot("08-english");
+    screenshot("09-english");
+    List<String> severe = severeBrowserLogs();
+    assertTrue(severe.isEmpty(), "browser console errors: " + severe);
+  }
+
+  /** The browser's console errors since the last call (reading them clears them). */
+  private static List<String> severeBrowserLogs() {
     List<String> severe = new ArrayList<>();
     for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
       if (entry.getLevel().intValue() >= Level.SEVERE.intValue()) {
         severe.add(entry.getMessage());
       }
     }
-    assertTrue(severe.isEmpty(), "browser console errors: " + severe);
+    return severe;
   }
 
   private static List<String> types(JsonNode item) {
