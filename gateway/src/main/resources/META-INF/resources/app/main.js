@@ -1,12 +1,18 @@
 // The chat page: conversation list, messages, composer (text, image attach/paste, task buttons,
-// referring box), streaming answers and task results. Gateway calls live in api.js only.
-import { ApiError, modelName, sendTurn } from './api.js';
+// referring box), streaming answers and task results. Conversations live in the gateway; every
+// gateway call is in api.js. The browser keeps only settings, the open conversation's id and the
+// task results' boxes (store.js).
+import {
+  ApiError, addItems, assistantItem, conversationItems, createConversation, deleteConversation, fromItem,
+  listConversations, modelName, runTask, sendTurn, truncate, updateConversation, userItem,
+} from './api.js';
 import { defaultLanguage, translator } from './i18n.js';
 import { renderResult } from './overlay.js';
-import { ConversationStore } from './store.js';
+import { ResultCache } from './store.js';
 
 const $ = (id) => document.getElementById(id);
-const store = new ConversationStore();
+const results = new ResultCache();
+const CURRENT = 'varco.current';
 const settings = {
   apiKey: localStorage.getItem('varco.apiKey') || '',
   maxTokens: Number(localStorage.getItem('varco.maxTokens')) || 256,
@@ -19,11 +25,44 @@ let attachment = null; // {dataUrl}
 let referringBox = null; // {x1, y1, x2, y2} in pixels of the original image
 let controller = null; // AbortController of the turn in flight
 
+/** The caller's conversations as listed by the gateway, newest first: [{id, title, metadata}]. */
+let conversations = [];
+let moreAfter = null; // last_id of the list when the gateway has more
+let listError = null;
+/** The open conversation; id null while it is a draft (created on the gateway by its first turn). */
+let current = draft();
+
+function draft() {
+  return { id: null, title: '', metadata: {}, messages: [], state: 'ready', error: null };
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** An ApiError (or any failure) as the page shows it: {status, message, param, code}. */
+function describe(e) {
+  const error = e instanceof ApiError ? e.error : { message: String((e && e.message) || e) };
+  const shown = { status: e.status || '', message: error.message || String(e), type: error.type, param: error.param, code: error.code };
+  if (e.status === 401) {
+    shown.message = `${shown.message} — ${t('errorAuth')}`;
+    $('settings').open = true;
+  } else if (e.status === 409 && error.code === 'conversation_busy') {
+    shown.message = `${t('errorBusy')} (${shown.message})`;
+  } else if (e.status === 429) {
+    shown.message = `${t('errorRateLimit')} (${shown.message})`;
+  }
+  return shown;
+}
+
+function errorLine(error) {
+  const line = el('p', 'error', `${t('error')} ${error.status || ''}: ${error.message}`);
+  line.setAttribute('role', 'alert');
+  if (error.param) line.append(el('code', null, ` (${error.param})`));
+  return line;
 }
 
 // ---- language ----
@@ -57,6 +96,12 @@ $('api-key').addEventListener('change', (e) => {
   settings.apiKey = e.target.value.trim();
   localStorage.setItem('varco.apiKey', settings.apiKey);
   showModel();
+  // Conversations belong to the key: another key sees other ones.
+  if (controller) controller.abort();
+  current = draft();
+  localStorage.removeItem(CURRENT);
+  renderMessages();
+  loadConversations();
 });
 $('max-tokens').addEventListener('change', (e) => {
   settings.maxTokens = Math.max(1, Math.floor(Number(e.target.value) || 256));
@@ -75,37 +120,135 @@ async function showModel() {
 
 // ---- conversations ----
 
+function listed(conversation) {
+  const metadata = conversation.metadata || {};
+  return { id: conversation.id, title: metadata.title || '', metadata, createdAt: conversation.created_at };
+}
+
+/** Reads the first page of the caller's conversations (more: the next page, appended). */
+async function loadConversations(more = false) {
+  try {
+    const page = await listConversations(settings, { after: more ? moreAfter : null });
+    const fresh = (page.data || []).map(listed);
+    conversations = more ? [...conversations, ...fresh.filter((c) => !conversations.some((k) => k.id === c.id))] : fresh;
+    moreAfter = page.has_more ? page.last_id : null;
+    listError = null;
+  } catch (e) {
+    listError = describe(e);
+  }
+  renderConversations();
+}
+
 function renderConversations() {
   const list = $('conversation-list');
   list.replaceChildren();
-  for (const conversation of store.conversations) {
-    const item = el('li', conversation.id === store.currentId ? 'current' : '');
+  for (const conversation of conversations) {
+    const isCurrent = conversation.id === current.id;
+    const item = el('li', isCurrent ? 'current' : '');
+    item.dataset.id = conversation.id;
     const open = el('button', 'conversation', conversation.title || t('untitled'));
     open.type = 'button';
-    if (conversation.id === store.currentId) open.setAttribute('aria-current', 'true');
+    open.title = conversation.title || t('untitled');
+    if (isCurrent) open.setAttribute('aria-current', 'true');
     open.addEventListener('click', () => {
-      if (controller) return;
-      store.select(conversation.id);
-      renderConversations();
-      renderMessages();
+      if (controller || conversation.id === current.id) return;
+      openConversation(conversation.id);
     });
     const remove = el('button', 'delete', '×');
     remove.type = 'button';
     remove.setAttribute('aria-label', `${t('deleteChat')}: ${conversation.title || t('untitled')}`);
-    remove.addEventListener('click', () => {
-      if (controller && conversation.id === store.currentId) controller.abort();
-      store.remove(conversation.id);
-      renderConversations();
-      renderMessages();
-    });
+    remove.addEventListener('click', () => removeConversation(conversation));
     item.append(open, remove);
     list.append(item);
   }
+  $('more-conversations').hidden = !moreAfter;
+  $('conversations-error').hidden = !listError;
+  $('conversations-error').replaceChildren(...(listError ? [errorLine(listError)] : []));
+}
+
+$('more-conversations').addEventListener('click', () => loadConversations(true));
+
+/** Opens a stored conversation: its items, oldest first, rendered with any cached task boxes. */
+async function openConversation(id) {
+  const entry = conversations.find((c) => c.id === id);
+  const opening = { ...draft(), id, title: entry ? entry.title : '', metadata: entry ? entry.metadata : {}, state: 'loading' };
+  current = opening;
+  localStorage.setItem(CURRENT, id);
+  renderConversations();
+  renderMessages();
+  try {
+    const items = await conversationItems(settings, id);
+    if (current !== opening) return; // another one was opened meanwhile
+    opening.messages = toMessages(items);
+    opening.state = 'ready';
+  } catch (e) {
+    if (current !== opening) return;
+    opening.state = 'error';
+    opening.error = describe(e);
+    if (e.status === 404) {
+      conversations = conversations.filter((c) => c.id !== id);
+      localStorage.removeItem(CURRENT);
+    }
+  }
+  renderConversations();
+  renderMessages();
+}
+
+/**
+ * Stored items as page messages. An assistant item whose task result is cached gets its boxes,
+ * drawn over the conversation's latest image up to it (the image the task ran on), and the
+ * question before it its task tag.
+ */
+function toMessages(items) {
+  const messages = [];
+  let image = null;
+  for (const item of items) {
+    if (item.role !== 'user' && item.role !== 'assistant') continue;
+    const message = fromItem(item);
+    message.state = 'done';
+    if (message.role === 'user') {
+      if (message.images.length) image = message.images[message.images.length - 1];
+    } else {
+      const result = results.get(message.id);
+      if (result) {
+        message.result = result;
+        message.resultImage = image;
+        const question = messages[messages.length - 1];
+        if (question && question.role === 'user') question.task = result.type;
+      }
+    }
+    messages.push(message);
+  }
+  return messages;
+}
+
+async function removeConversation(conversation) {
+  const isCurrent = conversation.id === current.id;
+  if (controller && isCurrent) controller.abort();
+  try {
+    await deleteConversation(settings, conversation.id);
+  } catch (e) {
+    if (e.status !== 404) {
+      listError = describe(e);
+      renderConversations();
+      return;
+    }
+  }
+  if (isCurrent) {
+    results.forget(current.messages.filter((m) => m.role === 'assistant' && m.id).map((m) => m.id));
+    current = draft();
+    localStorage.removeItem(CURRENT);
+    renderMessages();
+  }
+  conversations = conversations.filter((c) => c.id !== conversation.id);
+  listError = null;
+  renderConversations();
 }
 
 $('new-chat').addEventListener('click', () => {
   if (controller) controller.abort();
-  store.create();
+  current = draft();
+  localStorage.removeItem(CURRENT);
   renderConversations();
   renderMessages();
   $('input').focus();
@@ -115,15 +258,14 @@ $('new-chat').addEventListener('click', () => {
 
 function renderMessage(message) {
   const bubble = el('article', `message ${message.role}`);
+  if (message.id) bubble.dataset.item = message.id;
   bubble.append(el('h3', 'who', message.role === 'user' ? t('you') : t('assistant')));
   if (message.role === 'user') {
-    if (message.image) {
+    for (const image of message.images || []) {
       const img = el('img', 'user-image');
-      img.src = message.image;
+      img.src = image;
       img.alt = t('userImageAlt');
       bubble.append(img);
-    } else if (message.imageLost) {
-      bubble.append(el('p', 'hint', t('imageNotKept')));
     }
     if (message.task && message.task !== 'chat') bubble.append(el('p', 'task-tag', t(`task_${message.task}`)));
     if (message.text) bubble.append(el('p', 'text', message.text));
@@ -135,23 +277,32 @@ function renderMessage(message) {
   const status = el('p', 'status');
   if (message.state === 'streaming') status.textContent = t('streaming');
   if (message.state === 'stopped') status.textContent = t('stopped');
+  if (message.state === 'done' && message.status === 'incomplete') status.textContent = t('incomplete');
   bubble.append(status);
-  if (message.error) {
-    const error = el('p', 'error', `${t('error')} ${message.error.status || ''}: ${message.error.message}`);
-    error.setAttribute('role', 'alert');
-    if (message.error.param) error.append(el('code', null, ` (${message.error.param})`));
-    bubble.append(error);
+  if (message.error) bubble.append(errorLine(message.error));
+  if (message.result) bubble.append(renderResult(message.resultImage, message.result, t));
+  if (message.notRecorded) {
+    const line = errorLine(message.notRecorded);
+    line.className = 'error not-recorded';
+    line.prepend(`${t('notRecorded')} `);
+    bubble.append(line);
   }
-  if (message.result) bubble.append(renderResult(message.image, message.result, t));
   return bubble;
 }
 
 function renderMessages() {
   const section = $('messages');
-  for (const node of section.querySelectorAll('.message')) node.remove();
-  const conversation = store.current();
-  $('empty').hidden = conversation.messages.length > 0;
-  for (const message of conversation.messages) section.append(renderMessage(message));
+  for (const node of section.querySelectorAll('.message, .load-state')) node.remove();
+  section.dataset.conversation = current.id || '';
+  section.dataset.state = current.state;
+  $('empty').hidden = current.messages.length > 0 || current.state !== 'ready';
+  if (current.state === 'loading') section.append(el('p', 'hint load-state', t('loading')));
+  if (current.state === 'error') {
+    const line = errorLine(current.error);
+    line.classList.add('load-state');
+    section.append(line);
+  }
+  for (const message of current.messages) section.append(renderMessage(message));
   section.scrollTop = section.scrollHeight;
 }
 
@@ -162,18 +313,6 @@ function replaceBubble(index, message) {
   else $('messages').append(fresh);
   $('messages').scrollTop = $('messages').scrollHeight;
   return fresh;
-}
-
-/** Earlier turns as sent to the model: answers that failed are left out with their question. */
-function history(messages) {
-  const kept = [];
-  for (let i = 0; i < messages.length; i++) {
-    const next = messages[i + 1];
-    if (messages[i].role === 'user' && next && next.role === 'assistant' && next.state === 'error') { i++; continue; }
-    if (messages[i].role === 'assistant' && (messages[i].state === 'error' || !messages[i].text)) continue;
-    kept.push({ role: messages[i].role, text: messages[i].text, image: messages[i].image || null });
-  }
-  return kept;
 }
 
 // ---- composer: image, tasks, referring box ----
@@ -293,21 +432,48 @@ function updateReferringHint() {
 // ---- sending ----
 
 function lastImage(messages) {
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i].role === 'user' && messages[i].image) return messages[i].image;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const images = messages[i].role === 'user' ? messages[i].images || [] : [];
+    if (images.length) return images[images.length - 1];
+  }
   return null;
 }
 
 function setBusy(busy) {
   $('send').hidden = busy;
+  $('send').disabled = busy;
   $('stop').hidden = !busy;
   document.body.classList.toggle('busy', busy);
 }
 
+/**
+ * The open conversation's gateway id: a draft is created now, titled with its first question;
+ * a stored conversation without a title (made by an API client) gets one.
+ */
+async function ensureConversation(conversation, title) {
+  if (conversation.id && conversation.title) return conversation.id;
+  const metadata = { ...conversation.metadata, title: truncate(title) };
+  const stored = conversation.id
+    ? await updateConversation(settings, conversation.id, metadata)
+    : await createConversation(settings, metadata);
+  conversation.id = stored.id;
+  conversation.title = metadata.title;
+  conversation.metadata = stored.metadata || metadata;
+  conversations = [listed(stored), ...conversations.filter((c) => c.id !== stored.id)];
+  if (current === conversation) {
+    localStorage.setItem(CURRENT, stored.id);
+    $('messages').dataset.conversation = stored.id;
+  }
+  renderConversations();
+  return stored.id;
+}
+
 async function send() {
-  if (controller) return;
-  const conversation = store.current();
+  if (controller || current.state !== 'ready') return;
+  const conversation = current;
   const text = $('input').value.trim();
-  let image = attachment ? attachment.dataUrl : null;
+  const attached = attachment ? attachment.dataUrl : null;
+  let image = attached;
   let varcoTask = null;
   if (task !== 'chat') {
     image = image || lastImage(conversation.messages);
@@ -322,60 +488,68 @@ async function send() {
   if (!text && !image) return;
   showComposerError('');
 
-  const earlier = history(conversation.messages);
-  const question = { role: 'user', text, image, task };
-  const answer = { role: 'assistant', text: '', state: 'streaming', deltas: 0, image: varcoTask ? image : null };
-  if (!conversation.title) conversation.title = (text || t(`task_${task}`)).slice(0, 40);
+  // A task reusing the conversation's last image shows (and records) the question without it.
+  const question = { role: 'user', text, images: attached ? [attached] : [], task };
+  const answer = { role: 'assistant', text: '', state: 'streaming', deltas: 0, resultImage: varcoTask ? image : null };
   conversation.messages.push(question, answer);
-  store.save();
-  renderConversations();
   renderMessages();
   const index = conversation.messages.length - 1;
   $('input').value = '';
   clearAttachment();
 
   controller = new AbortController();
+  const signal = controller.signal;
   setBusy(true);
   let bubble = $('messages').querySelectorAll('.message')[index];
+  const onDelta = (soFar) => {
+    answer.text = soFar;
+    answer.deltas++;
+    if (current === conversation && bubble.isConnected) {
+      bubble.querySelector('.text').textContent = soFar;
+      bubble.dataset.deltas = String(answer.deltas);
+      $('messages').scrollTop = $('messages').scrollHeight;
+    }
+  };
   try {
-    const result = await sendTurn({
-      history: earlier,
-      turn: { text, image },
-      task: varcoTask,
-      settings,
-      signal: controller.signal,
-      onDelta: (soFar) => {
-        answer.text = soFar;
-        answer.deltas++;
-        if (store.current() === conversation && bubble.isConnected) {
-          bubble.querySelector('.text').textContent = soFar;
-          bubble.dataset.deltas = String(answer.deltas);
-          $('messages').scrollTop = $('messages').scrollHeight;
-        }
-      },
-    });
-    answer.text = result.text;
-    answer.result = result.result;
-    answer.finishReason = result.finishReason;
-    answer.usage = result.usage;
-    answer.state = 'done';
+    const id = await ensureConversation(conversation, text || t(`task_${task}`));
+    if (!varcoTask) {
+      const done = await sendTurn({ conversation: id, turn: { text, image }, settings, signal, onDelta });
+      answer.text = done.text;
+      answer.status = done.status;
+      answer.id = done.itemId;
+      answer.usage = done.usage;
+      answer.state = 'done';
+    } else {
+      const done = await runTask({ turn: { text, image }, task: varcoTask, settings, signal, onDelta });
+      answer.text = done.text;
+      answer.result = done.result;
+      answer.status = done.finishReason === 'length' ? 'incomplete' : 'completed';
+      answer.usage = done.usage;
+      answer.state = 'done';
+      // The task ran outside the conversation; it is recorded there now, so the conversation
+      // holds it for the list, another browser and API clients. Its boxes are kept here.
+      try {
+        const created = await addItems(settings, id, [userItem({ text, image: attached }), assistantItem(done.text)]);
+        const item = created.find((c) => c.role === 'assistant');
+        answer.id = item ? item.id : null;
+        const asked = created.find((c) => c.role === 'user');
+        if (asked) question.id = asked.id;
+        results.put(answer.id, done.result);
+      } catch (e) {
+        answer.notRecorded = describe(e);
+      }
+    }
   } catch (e) {
     if (e.name === 'AbortError') {
       answer.state = 'stopped';
     } else {
       answer.state = 'error';
-      const error = e instanceof ApiError ? e.error : { message: String(e.message || e) };
-      answer.error = { status: e.status || '', message: error.message || String(e), type: error.type, param: error.param, code: error.code };
-      if (e.status === 401) {
-        answer.error.message = `${answer.error.message} — ${t('errorAuth')}`;
-        $('settings').open = true;
-      }
+      answer.error = describe(e);
     }
   } finally {
     controller = null;
     setBusy(false);
-    store.save();
-    if (store.current() === conversation) bubble = replaceBubble(index, answer);
+    if (current === conversation) bubble = replaceBubble(index, answer);
   }
 }
 
@@ -402,6 +576,13 @@ window.varcoDrawResult = (result, imageUrl) => {
   return bubble.querySelector('figure');
 };
 
-applyLanguage();
-showModel();
-document.body.dataset.ready = 'true';
+async function start() {
+  applyLanguage();
+  showModel();
+  await loadConversations();
+  const saved = localStorage.getItem(CURRENT);
+  if (saved && conversations.some((c) => c.id === saved)) await openConversation(saved);
+  document.body.dataset.ready = 'true';
+}
+
+start();

@@ -1,63 +1,66 @@
-// Conversations kept by the page: in memory, and in localStorage without their images (images
-// are large and localStorage holds a few MB), so a reload keeps the list and the texts.
+// What the page keeps in the browser besides its settings. Conversations live in the gateway
+// (api.js); the one thing the gateway does not keep is the parsed result of a VARCO task (the
+// boxes), which the page caches here, keyed by the id of the assistant item that recorded the
+// task's answer, so a reload can draw the boxes again. Absent (another browser, cleared storage,
+// evicted): the answer shows as text only.
 
-const KEY = 'varco.conversations';
-const CURRENT = 'varco.current';
+const KEY = 'varco.results';
+const LEGACY = 'varco.conversations'; // the page's own conversation list before server-side conversations
+const MAX_ENTRIES = 200;
 
-function newId() {
-  return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`).replace(/-/g, '').slice(0, 16);
-}
-
-export class ConversationStore {
+export class ResultCache {
   constructor(storage = window.localStorage) {
     this.storage = storage;
-    this.conversations = [];
     try {
-      const saved = JSON.parse(storage.getItem(KEY) || '[]');
-      if (Array.isArray(saved)) this.conversations = saved.filter((c) => c && c.id && Array.isArray(c.messages));
+      storage.removeItem(LEGACY);
     } catch {
-      this.conversations = [];
+      // storage unavailable: nothing to clean
     }
-    this.currentId = storage.getItem(CURRENT);
-    if (!this.current()) this.currentId = this.conversations.length ? this.conversations[0].id : this.create().id;
   }
 
-  current() {
-    return this.conversations.find((c) => c.id === this.currentId) || null;
-  }
-
-  create() {
-    const conversation = { id: newId(), title: '', created: Date.now(), messages: [] };
-    this.conversations.unshift(conversation);
-    this.currentId = conversation.id;
-    this.save();
-    return conversation;
-  }
-
-  select(id) {
-    if (this.conversations.some((c) => c.id === id)) this.currentId = id;
-    this.save();
-  }
-
-  remove(id) {
-    this.conversations = this.conversations.filter((c) => c.id !== id);
-    if (this.currentId === id) {
-      if (this.conversations.length) this.currentId = this.conversations[0].id;
-      else this.create();
-    }
-    this.save();
-  }
-
-  save() {
-    const stripped = this.conversations.map((c) => ({
-      ...c,
-      messages: c.messages.map((m) => (m.image ? { ...m, image: null, imageLost: true } : m)),
-    }));
+  read() {
     try {
-      this.storage.setItem(KEY, JSON.stringify(stripped));
-      this.storage.setItem(CURRENT, this.currentId || '');
+      const saved = JSON.parse(this.storage.getItem(KEY) || '{}');
+      return saved && typeof saved === 'object' && !Array.isArray(saved) ? saved : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** The task result recorded for an assistant item, or null. */
+  get(itemId) {
+    const entry = itemId ? this.read()[itemId] : null;
+    return entry && entry.result ? entry.result : null;
+  }
+
+  /** Keeps a result for an assistant item; the oldest entries go past MAX_ENTRIES. */
+  put(itemId, result) {
+    if (!itemId || !result) return;
+    const all = this.read();
+    all[itemId] = { result, at: Date.now() };
+    const ids = Object.keys(all).sort((a, b) => (all[a].at || 0) - (all[b].at || 0));
+    for (const id of ids.slice(0, Math.max(0, ids.length - MAX_ENTRIES))) delete all[id];
+    this.write(all);
+  }
+
+  /** Forgets the results of the given assistant items (a deleted conversation's). */
+  forget(itemIds) {
+    const all = this.read();
+    let changed = false;
+    for (const id of itemIds) {
+      if (id in all) {
+        delete all[id];
+        changed = true;
+      }
+    }
+    if (changed) this.write(all);
+  }
+
+  write(all) {
+    try {
+      this.storage.setItem(KEY, JSON.stringify(all));
     } catch (e) {
-      console.warn('conversations not saved:', e); // quota: the page keeps working from memory
+      console.warn('task result not cached:', e); // quota: the answer stays, as text only after a reload
     }
   }
 }

@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,10 +44,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web chat page at {@code /} in a real headless Chromium (Debian's {@code chromium} and
  * {@code chromedriver}, given to Selenium explicitly, so Selenium Manager never runs and nothing
  * is downloaded) against the real stack: a Korean question with an attached image streams an
- * answer, a grounding turn renders its result panel, and a result built the way the gateway
- * builds it is drawn as boxes over the image at the right place. The tiny model answers random
- * tokens, so the real round trip is checked for shape, and the drawing with a known result.
- * Screenshots go to {@code target/screenshots/}.
+ * answer through the Responses API into a conversation the gateway holds, a grounding turn
+ * renders its result panel and is recorded in that conversation, and a result built the way the
+ * gateway builds it is drawn as boxes over the image at the right place. After a reload the
+ * conversation is listed and its turns (the grounding boxes too, from the page's cache) come back
+ * from the gateway, and an API client reading the conversation's items sees the same turns. The
+ * tiny model answers random tokens, so the real round trip is checked for shape, and the drawing
+ * with a known result. Screenshots go to {@code target/screenshots/}.
  */
 @ExtendWith(RunningStack.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,8 +61,19 @@ class WebPageSystemTest {
   private static final Path WORK = Path.of("target", "web-page-test").toAbsolutePath();
   private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
+  private static final String QUESTION = "이 그림에 무엇이 있나요?";
+  private static final String GROUNDING = "사람을 찾아줘";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private static ChromeDriver driver;
   private static Path picture;
+  /** What the first tests saw, for the reload and API checks. */
+  private static String conversationId;
+  private static String firstAnswer;
+  private static String firstAnswerItem;
+  private static String groundingAnswer;
+  private static String groundingItem;
+  private static int groundingPhrases;
 
   @BeforeAll
   static void startBrowser() throws IOException {
@@ -107,7 +127,7 @@ class WebPageSystemTest {
     driver.findElement(By.id("file-input")).sendKeys(picture.toString());
     wait(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("preview-image")).isDisplayed());
     WebElement input = driver.findElement(By.id("input"));
-    input.sendKeys("이 그림에 무엇이 있나요?");
+    input.sendKeys(QUESTION);
     screenshot("01-question");
     input.sendKeys(Keys.ENTER);
 
@@ -124,11 +144,17 @@ class WebPageSystemTest {
     assertTrue(deltas > 1, "the answer arrived in several streamed pieces, got " + deltas);
     assertFalse(done.findElement(By.className("text")).getText().isBlank(), "the streamed text is shown");
     List<WebElement> user = driver.findElements(By.cssSelector(".message.user"));
-    assertEquals("이 그림에 무엇이 있나요?", user.get(user.size() - 1).findElement(By.className("text")).getText());
+    assertEquals(QUESTION, user.get(user.size() - 1).findElement(By.className("text")).getText());
     assertEquals(1, user.get(user.size() - 1).findElements(By.className("user-image")).size(), "the image is shown in the question");
-    // The conversation is listed under its first question, and kept in localStorage.
-    assertEquals("이 그림에 무엇이 있나요?", driver.findElement(By.cssSelector("#conversation-list li.current .conversation")).getText());
-    assertTrue(((String) js("return localStorage.getItem('varco.conversations')")).contains("이 그림에 무엇이 있나요?"));
+    // The first turn created the conversation in the gateway, titled with the first question.
+    conversationId = driver.findElement(By.id("messages")).getDomAttribute("data-conversation");
+    assertTrue(conversationId != null && conversationId.startsWith("conv_"), "a gateway conversation: " + conversationId);
+    WebElement listed = driver.findElement(By.cssSelector("#conversation-list li.current"));
+    assertEquals(conversationId, listed.getDomAttribute("data-id"));
+    assertEquals(QUESTION, listed.findElement(By.className("conversation")).getText());
+    firstAnswer = done.findElement(By.className("text")).getText();
+    firstAnswerItem = done.getDomAttribute("data-item");
+    assertTrue(firstAnswerItem != null && !firstAnswerItem.isBlank(), "the answer knows its recorded item");
   }
 
   @Test
@@ -137,7 +163,7 @@ class WebPageSystemTest {
     driver.findElement(By.cssSelector("#tasks button[data-task='grounding']")).click();
     driver.findElement(By.id("file-input")).sendKeys(picture.toString());
     wait(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("preview-image")).isDisplayed());
-    driver.findElement(By.id("input")).sendKeys("사람을 찾아줘");
+    driver.findElement(By.id("input")).sendKeys(GROUNDING);
     driver.findElement(By.id("send")).click();
 
     wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state")));
@@ -154,6 +180,13 @@ class WebPageSystemTest {
     assertTrue(summary.contains("구문 " + phrases + "개") && summary.contains("건너뜀 " + skipped + "개"), summary);
     assertTrue(result.findElements(By.className("box")).size() >= phrases);
     assertEquals(1, result.findElements(By.className("task-image")).size(), "the grounded image is shown");
+    // Recorded in the conversation afterwards; the boxes are cached under the recorded answer's id.
+    groundingItem = answer.getDomAttribute("data-item");
+    assertTrue(groundingItem != null && !groundingItem.isBlank(), "the task turn was recorded: " + answer.getText());
+    assertTrue((Boolean) js("return JSON.parse(localStorage.getItem('varco.results') || '{}')[arguments[0]] !== undefined",
+        groundingItem), "the result is cached for a reload");
+    groundingAnswer = answer.findElement(By.className("text")).getText();
+    groundingPhrases = phrases;
   }
 
   @Test
@@ -217,19 +250,143 @@ class WebPageSystemTest {
 
   @Test
   @Order(5)
+  void afterAReloadTheConversationComesBackFromTheGateway() {
+    driver.navigate().refresh();
+    wait(Duration.ofSeconds(20)).until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+    WebElement messages = driver.findElement(By.id("messages"));
+    assertEquals("ready", messages.getDomAttribute("data-state"));
+    assertEquals(conversationId, messages.getDomAttribute("data-conversation"), "the open conversation is opened again");
+    WebElement listed = driver.findElement(By.cssSelector("#conversation-list li.current"));
+    assertEquals(conversationId, listed.getDomAttribute("data-id"));
+    assertEquals(QUESTION, listed.findElement(By.className("conversation")).getText());
+
+    // The two recorded turns, texts and images from the gateway; the stopped turn was never recorded.
+    List<WebElement> bubbles = driver.findElements(By.cssSelector("#messages .message"));
+    assertEquals(List.of("message user", "message assistant", "message user", "message assistant"),
+        bubbles.stream().map(b -> b.getDomAttribute("class")).toList());
+    assertEquals(QUESTION, bubbles.get(0).findElement(By.className("text")).getText());
+    assertEquals(1, bubbles.get(0).findElements(By.className("user-image")).size(), "the question's image came back");
+    assertEquals(firstAnswer, bubbles.get(1).findElement(By.className("text")).getText());
+    assertEquals(firstAnswerItem, bubbles.get(1).getDomAttribute("data-item"));
+    assertEquals(GROUNDING, bubbles.get(2).findElement(By.className("text")).getText());
+    assertEquals("그라운딩", bubbles.get(2).findElement(By.className("task-tag")).getText());
+    assertEquals(groundingItem, bubbles.get(3).getDomAttribute("data-item"));
+    assertEquals(groundingAnswer, bubbles.get(3).findElement(By.className("text")).getText());
+    WebElement result = bubbles.get(3).findElement(By.className("task-result"));
+    assertEquals(String.valueOf(groundingPhrases), result.getDomAttribute("data-phrases"), "the cached boxes are drawn again");
+    assertTrue(result.findElements(By.className("box")).size() >= groundingPhrases);
+    assertEquals(1, result.findElements(By.className("task-image")).size(), "over the question's image");
+    screenshot("07-reloaded");
+  }
+
+  @Test
+  @Order(6)
+  void anApiClientSeesTheSameConversation() throws Exception {
+    JsonNode items = getJson("/v1/conversations/" + conversationId + "/items?order=asc");
+    JsonNode data = items.get("data");
+    assertEquals(4, data.size(), "two turns recorded: " + items);
+    assertEquals(List.of("user", "assistant", "user", "assistant"),
+        List.of(data.get(0).get("role").asText(), data.get(1).get("role").asText(),
+            data.get(2).get("role").asText(), data.get(3).get("role").asText()));
+    assertEquals(List.of("input_image", "input_text"), types(data.get(0)));
+    assertEquals(QUESTION, data.get(0).get("content").get(1).get("text").asText());
+    assertTrue(data.get(0).get("content").get(0).get("image_url").asText().startsWith("data:image/png;base64,"));
+    assertEquals(firstAnswerItem, data.get(1).get("id").asText());
+    assertEquals(firstAnswer, data.get(1).get("content").get(0).get("text").asText());
+    assertEquals(List.of("input_image", "input_text"), types(data.get(2)), "the task's image and text");
+    assertEquals(GROUNDING, data.get(2).get("content").get(1).get("text").asText());
+    assertEquals(groundingItem, data.get(3).get("id").asText());
+    assertEquals(List.of("output_text"), types(data.get(3)));
+
+    // Listed for the (keyless) caller; other tests' conversations may come first, so follow the pages.
+    JsonNode listed = null;
+    String after = null;
+    do {
+      JsonNode list = getJson("/v1/conversations?limit=100" + (after == null ? "" : "&after=" + after));
+      for (JsonNode conversation : list.get("data")) {
+        if (conversation.get("id").asText().equals(conversationId)) {
+          listed = conversation;
+        }
+      }
+      after = list.get("has_more").asBoolean() ? list.get("last_id").asText() : null;
+    } while (listed == null && after != null);
+    assertTrue(listed != null, "listed by GET /v1/conversations");
+    assertEquals(QUESTION, listed.get("metadata").get("title").asText());
+  }
+
+  @Test
+  @Order(7)
+  void aTurnWhileAnApiClientsTurnIsInProgressShowsTheBusyError() throws Exception {
+    setSetting("max-tokens", "24");
+    // An API client's streamed turn holds the conversation (from before its first byte) ...
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      String body = JSON.writeValueAsString(Map.of("conversation", conversationId, "input", "아주 긴 이야기를 써 주세요",
+          "max_output_tokens", 4000, "temperature", 1.0, "stream", true));
+      HttpResponse<java.io.InputStream> stream = http.send(
+          HttpRequest.newBuilder(URI.create(RunningStack.get().gatewayUrl() + "/v1/responses"))
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      assertEquals(200, stream.statusCode());
+      var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(), java.nio.charset.StandardCharsets.UTF_8));
+      for (String line = lines.readLine(); line != null && !line.contains("response.output_text.delta"); line = lines.readLine()) {
+        // up to the first delta: the turn is generating
+      }
+      // ... so the page's turn in it is refused with 409 conversation_busy, shown as such.
+      driver.findElement(By.id("input")).sendKeys("안녕하세요", Keys.ENTER);
+      wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state")));
+      WebElement answer = lastAssistant();
+      screenshot("08-busy");
+      assertEquals("error", answer.getDomAttribute("data-state"), answer.getText());
+      String error = answer.findElement(By.className("error")).getText();
+      assertTrue(error.contains("409") && error.contains("다른 답변이 생성 중입니다"), error);
+      assertTrue(driver.findElement(By.id("send")).isDisplayed(), "send is back");
+    } finally {
+      http.shutdownNow(); // the API client goes away: the gateway cancels its turn
+    }
+    wait(Duration.ofSeconds(60)).until(d -> StackMetrics.llm("vllm:num_requests_running") == 0);
+    // The browser logs the refused request; nothing else.
+    List<String> severe = severeBrowserLogs();
+    assertTrue(severe.stream().allMatch(m -> m.contains("/v1/responses") && m.contains("409")), "browser console errors: " + severe);
+  }
+
+  @Test
+  @Order(8)
   void englishUiAndNoBrowserErrors() {
     driver.findElement(By.id("lang-toggle")).click();
     assertEquals("en", driver.findElement(By.tagName("html")).getDomAttribute("lang"));
     assertEquals("Send", driver.findElement(By.id("send")).getText());
     assertEquals("Grounding", driver.findElement(By.cssSelector("#tasks button[data-task='grounding']")).getText());
-    screenshot("07-english");
+    screenshot("09-english");
+    List<String> severe = severeBrowserLogs();
+    assertTrue(severe.isEmpty(), "browser console errors: " + severe);
+  }
+
+  /** The browser's console errors since the last call (reading them clears them). */
+  private static List<String> severeBrowserLogs() {
     List<String> severe = new ArrayList<>();
     for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
       if (entry.getLevel().intValue() >= Level.SEVERE.intValue()) {
         severe.add(entry.getMessage());
       }
     }
-    assertTrue(severe.isEmpty(), "browser console errors: " + severe);
+    return severe;
+  }
+
+  private static List<String> types(JsonNode item) {
+    List<String> types = new ArrayList<>();
+    item.get("content").forEach(part -> types.add(part.get("type").asText()));
+    return types;
+  }
+
+  private static JsonNode getJson(String path) throws IOException, InterruptedException {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> response = http.send(
+          HttpRequest.newBuilder(URI.create(RunningStack.get().gatewayUrl() + path)).timeout(Duration.ofSeconds(30)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), path + ": " + response.body());
+      return JSON.readTree(response.body());
+    }
   }
 
   private static void setSetting(String id, String value) {

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The chat page is served at {@code /} as static files, outside the {@code /v1} access checks,
  * with JavaScript media types (browsers refuse ES modules served as anything else) and no
- * address outside the gateway. Its behaviour in a browser is system-tests' WebPageSystemTest.
+ * address outside the gateway; api.js is the one module that talks HTTP, to the gateway's
+ * Conversations, Responses and chat-completions APIs. Its behaviour in a browser is
+ * system-tests' WebPageSystemTest.
  */
 @QuarkusTest
 class WebPageTest {
@@ -38,5 +40,19 @@ class WebPageTest {
         .body(not(containsString("http")), not(containsString("@import")));
     given().when().get("/")
         .then().body(not(containsString("http://")), not(containsString("https://")));
+  }
+
+  @Test
+  void onlyApiJsTalksToTheGatewayThroughItsConversationsAndResponsesApis() {
+    for (String module : MODULES) {
+      if (!module.equals("api.js")) {
+        given().when().get("/app/" + module)
+            .then().statusCode(200).body(not(containsString("fetch(")), not(containsString("XMLHttpRequest")));
+      }
+    }
+    given().when().get("/app/api.js")
+        .then().statusCode(200)
+        .body(containsString("'/v1/responses'"), containsString("/v1/conversations"),
+            containsString("'/v1/chat/completions'"));
   }
 }
