@@ -49,7 +49,7 @@ public class ConversationStoreProducer {
       store.ping();
       LOG.infof("conversation store: Redis at %s, keys under '%s'", store.where(), config.keyPrefix());
     } catch (StoreFailure e) {
-      LOG.warnf("conversation store: %s; readiness is DOWN until Redis answers", e.getMessage());
+      LOG.warnf("%s; readiness is DOWN until Redis answers", e.getMessage());
     }
     return store;
   }

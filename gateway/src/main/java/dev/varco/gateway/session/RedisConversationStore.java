@@ -455,7 +455,7 @@ public final class RedisConversationStore implements ConversationStore {
     try {
       return await(request);
     } catch (RuntimeException e) {
-      throw failure("command", e);
+      throw failure(request.command().toString(), e);
     }
   }
 
