@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -17,7 +18,7 @@ public class ConversationStoreProducer {
   private static final Logger LOG = Logger.getLogger(ConversationStoreProducer.class);
 
   /** Looked up only for kind=redis, so the embedded store never needs, configures or connects a Redis client. */
-  @jakarta.inject.Inject Instance<Redis> redis;
+  @Inject Instance<Redis> redis;
 
   @ConfigProperty(name = "quarkus.redis.hosts")
   Optional<String> redisHosts;

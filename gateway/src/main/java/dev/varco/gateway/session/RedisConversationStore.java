@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 
 /**
  * The shared store: conversations in one Redis, so several gateway replicas serve the same
@@ -487,8 +488,9 @@ public final class RedisConversationStore implements ConversationStore {
     if (e instanceof StoreFailure failure) {
       return failure;
     }
+    // await() wraps Redis' error replies and connection failures: report the innermost message.
     Throwable cause = e;
-    while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof java.util.concurrent.CompletionException)) {
+    while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof CompletionException)) {
       cause = cause.getCause();
     }
     String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
