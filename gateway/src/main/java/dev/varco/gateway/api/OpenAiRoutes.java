@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.session.StoreFailure;
 import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.ServedModel;
 import dev.varco.gateway.upstream.UpstreamFailure;
@@ -143,11 +144,23 @@ public class OpenAiRoutes {
           + rules.limits().maxBodyBytes() + " bytes (varco.gateway.max-body-bytes)", null, null);
       return;
     }
+    if (ctx.failure() instanceof StoreFailure failure) {
+      // The store (Redis, a disk) is down, not the gateway broken: one line, and a status that says retry.
+      LOG.warnf("request %s: %s", ctx.response().headers().get(REQUEST_ID_HEADER), failure.getMessage());
+      storeUnavailable(ctx.response());
+      return;
+    }
     if (ctx.failure() != null) {
       LOG.errorf(ctx.failure(), "request %s failed", ctx.request().getHeader(REQUEST_ID_HEADER));
     }
     OpenAiErrors.send(ctx.response(), json, status, status >= 500 ? "server_error" : "invalid_request_error",
         status >= 500 ? "internal error" : "the request could not be processed", null, null);
+  }
+
+  /** 503 {@code store_unavailable}: the conversation store could not be read or written; nothing was changed. */
+  void storeUnavailable(io.vertx.core.http.HttpServerResponse response) {
+    OpenAiErrors.send(response, json, 503, "server_error",
+        "the conversation store is unavailable; nothing was changed, try again later", null, "store_unavailable");
   }
 
   static String requestId(RoutingContext ctx) {

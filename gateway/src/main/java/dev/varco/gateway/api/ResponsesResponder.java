@@ -7,6 +7,7 @@ import dev.varco.gateway.session.ConversationItem;
 import dev.varco.gateway.session.ConversationStore;
 import dev.varco.gateway.session.ItemContent;
 import dev.varco.gateway.session.ResponseRecord;
+import dev.varco.gateway.session.StoreFailure;
 import dev.varco.gateway.session.TurnRecord;
 import dev.varco.gateway.session.UnknownIdException;
 import dev.varco.gateway.upstream.GenerationListener;
@@ -92,6 +93,10 @@ final class ResponsesResponder implements GenerationListener {
           finish(done);
         } else if (recorded.cause() instanceof UnknownIdException gone) {
           fail(404, "invalid_request_error", gone.getMessage() + ": it was deleted during the turn", "conversation");
+        } else if (recorded.cause() instanceof StoreFailure unavailable) {
+          LOG.warnf("recording response %s failed: %s", done.id(), unavailable.getMessage());
+          fail(503, "server_error", "the conversation store is unavailable: the answer could not be recorded;"
+              + " nothing of this turn was kept", null, "store_unavailable");
         } else {
           LOG.errorf(recorded.cause(), "recording response %s failed", done.id());
           fail(500, "server_error", "the answer could not be recorded; nothing of this turn was kept", null);
@@ -134,15 +139,19 @@ final class ResponsesResponder implements GenerationListener {
 
   /** Before the stream started: an HTTP error; after: an SSE {@code error} event, then the end. */
   private void fail(int status, String type, String message, String param) {
+    fail(status, type, message, param, null);
+  }
+
+  private void fail(int status, String type, String message, String param, String code) {
     if (response.closed() || response.ended()) {
       return;
     }
     if (!streamStarted) {
-      OpenAiErrors.send(response, json, status, type, message, param, null);
+      OpenAiErrors.send(response, json, status, type, message, param, code);
       return;
     }
     ObjectNode error = event("error");
-    error.put("code", type);
+    error.put("code", code != null ? code : type);
     error.put("message", message);
     error.put("param", param);
     writeEvent(error);

@@ -88,6 +88,9 @@ public interface ConversationStore extends AutoCloseable {
   /** Ends the turn {@code responseId} began; does nothing when it no longer holds the conversation. */
   void endTurn(String conversationId, String responseId);
 
+  /** Checks that the store answers now (the readiness check); throws {@link StoreFailure} when it does not. */
+  void ping();
+
   @Override
   void close();
 }

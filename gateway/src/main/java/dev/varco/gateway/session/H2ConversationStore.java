@@ -375,6 +375,16 @@ public final class H2ConversationStore implements ConversationStore {
   }
 
   @Override
+  public void ping() {
+    inTransaction(connection -> {
+      try (Statement sql = connection.createStatement()) {
+        sql.execute("SELECT 1");
+      }
+      return null;
+    });
+  }
+
+  @Override
   public void close() {
     pool.dispose();
   }

@@ -147,4 +147,13 @@ class ConversationRoutesTest {
         .then().statusCode(503).body("error.type", equalTo("service_unavailable"));
     given().when().get("/v1/conversations/" + id + "/items").then().statusCode(200).body("data", hasSize(1));
   }
+
+  /** The embedded store needs no Redis: the gateway is ready with none configured or running. */
+  @Test
+  void readyWithoutAnyRedis() {
+    given().when().get("/q/health/ready")
+        .then().statusCode(200)
+        .body("checks.find { it.name == 'conversation store' }.status", equalTo("UP"))
+        .body("checks.find { it.name == 'conversation store' }.data.kind", equalTo("embedded"));
+  }
 }
