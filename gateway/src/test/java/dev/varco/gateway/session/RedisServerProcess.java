@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} for tests: on a free loopback port, its data (append-only file)
  * in a directory under {@code target/}, stopped by {@link #close()} or, should the JVM end first,
- * by a shutdown hook. Needs only the JDK, so other modules (system-tests) can copy it as is.
+ * by a shutdown hook. Needs only the JDK: system-tests use it too, through the gateway's test jar.
  * Without a {@code redis-server} binary it fails, naming the package to install: tests of the
  * Redis store never pass by skipping.
  */
