@@ -32,6 +32,8 @@ public final class PendingTurn {
   private final ChatTurn chatTurn;
   private final AtomicBoolean released = new AtomicBoolean();
   private boolean cancelled;
+  /** The answer is complete and being recorded: the recording frees the conversation, not a late cancel. */
+  private boolean completing;
   private LanguageModelClient.Generation generation;
   private volatile ResponseRecord inProgress;
 
@@ -85,10 +87,16 @@ public final class PendingTurn {
     }
   }
 
-  /** The client went away: stops the answer upstream, records nothing and frees the conversation. */
+  /**
+   * The client went away: stops the answer upstream, records nothing and frees the conversation.
+   * Once the answer is complete it is recorded all the same (the client may come back for it).
+   */
   public void cancel() {
     LanguageModelClient.Generation running;
     synchronized (this) {
+      if (completing) {
+        return;
+      }
       cancelled = true;
       running = generation;
     }
@@ -140,6 +148,9 @@ public final class PendingTurn {
 
     @Override
     public void onCompletion(FinishReason finishReason, TokenUsage usage) {
+      synchronized (PendingTurn.this) {
+        completing = true;
+      }
       ResponseRecord started = inProgress;
       ConversationItem answer = new ConversationItem(itemId, ChatMessage.Role.ASSISTANT,
           List.of(new ItemContent.OutputText(text.toString())), System.currentTimeMillis() / 1000);
