@@ -17,6 +17,7 @@ import dev.varco.proto.chat.v1.GetConversationRequest;
 import dev.varco.proto.chat.v1.ItemOrder;
 import dev.varco.proto.chat.v1.ListItemsRequest;
 import dev.varco.proto.chat.v1.RespondRequest;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -26,6 +27,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -146,5 +148,46 @@ class ChatSessionsGrpcSystemTest {
     var unknown = assertThrows(StatusRuntimeException.class, () -> respond(RespondRequest.newBuilder()
         .setPreviousResponseId("resp_missing").addInput(text("hi"))));
     assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+  }
+
+  @Test
+  void aCancelledTurnRecordsNothingAndFreesTheConversation() throws Exception {
+    String id = chat.createConversation(CreateConversationRequest.getDefaultInstance()).getId();
+    double finishedBefore = StackMetrics.llm("vllm:request_success_total");
+    Context.CancellableContext call = Context.current().withCancellation();
+    call.run(() -> {
+      Iterator<ChatResponse> stream = chat.respond(RespondRequest.newBuilder().setConversationId(id).setMaxTokens(8000)
+          .addInput(text("Write a very long story about the sea.")).build());
+      for (int deltas = 0; deltas < 3; deltas++) {
+        assertTrue(stream.next().hasDelta(), "tokens were streaming");
+      }
+    });
+    call.cancel(null); // the client goes away mid-answer
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (StackMetrics.llm("vllm:num_requests_running") > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(finishedBefore, StackMetrics.llm("vllm:request_success_total"), "the generation was cancelled, not completed");
+    assertEquals(0, chat.listItems(ListItemsRequest.newBuilder().setConversationId(id).build()).getItemsCount(),
+        "a cancelled turn records nothing");
+
+    // The conversation is free again (at once, or within a moment: the cancel frees it on a worker thread;
+    // a leaked hold would last the 11-minute lease).
+    Answer next = null;
+    long freeBy = System.nanoTime() + 5_000_000_000L;
+    while (next == null) {
+      try {
+        next = respond(RespondRequest.newBuilder().setConversationId(id).addInput(text("A short one, then.")));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ABORTED || System.nanoTime() > freeBy) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+    assertEquals(List.of("user", "assistant"), chat.listItems(ListItemsRequest.newBuilder().setConversationId(id)
+        .setOrder(ItemOrder.ITEM_ORDER_ASC).build()).getItemsList().stream().map(ConversationItem::getRole).toList());
+    assertEquals("A short one, then.", chat.listItems(ListItemsRequest.newBuilder().setConversationId(id)
+        .setOrder(ItemOrder.ITEM_ORDER_ASC).build()).getItems(0).getParts(0).getText());
   }
 }
