@@ -1,6 +1,8 @@
 package dev.varco.gateway.api;
 
 import dev.varco.gateway.access.AccessPolicy;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -16,7 +18,8 @@ import java.net.InetSocketAddress;
  * {@link AccessPolicy} for the gRPC {@code Chat} service: the key comes as {@code authorization:
  * Bearer <key>} metadata. Refusals: UNAUTHENTICATED, PERMISSION_DENIED (non-loopback client of a
  * keyless gateway), RESOURCE_EXHAUSTED with a {@code retry-after} trailer (seconds). The permit
- * is released when the call completes or is cancelled. Health checks are not intercepted.
+ * is released when the call completes or is cancelled. An admitted call carries its caller in
+ * the gRPC context ({@link GrpcCaller}). Health checks are not intercepted.
  */
 @ApplicationScoped
 public class ChatAccessInterceptor implements ServerInterceptor {
@@ -46,7 +49,9 @@ public class ChatAccessInterceptor implements ServerInterceptor {
         return new ServerCall.Listener<>() {};
       }
       case AccessPolicy.Admitted admitted -> {
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        Context withCaller = Context.current().withValue(GrpcCaller.KEY, admitted.caller());
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+            Contexts.interceptCall(withCaller, call, headers, next)) {
           @Override
           public void onComplete() {
             try {

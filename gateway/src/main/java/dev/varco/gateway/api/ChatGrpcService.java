@@ -17,8 +17,18 @@ import dev.varco.proto.chat.v1.ChatGrpc;
 import dev.varco.proto.chat.v1.ChatRequest;
 import dev.varco.proto.chat.v1.ChatResponse;
 import dev.varco.proto.chat.v1.ChatTokenLogprob;
+import dev.varco.proto.chat.v1.Conversation;
+import dev.varco.proto.chat.v1.CreateConversationRequest;
+import dev.varco.proto.chat.v1.DeleteConversationRequest;
+import dev.varco.proto.chat.v1.DeleteConversationResponse;
+import dev.varco.proto.chat.v1.GetConversationRequest;
+import dev.varco.proto.chat.v1.ListConversationsRequest;
+import dev.varco.proto.chat.v1.ListConversationsResponse;
+import dev.varco.proto.chat.v1.ListItemsRequest;
+import dev.varco.proto.chat.v1.ListItemsResponse;
 import dev.varco.proto.chat.v1.ListModelsRequest;
 import dev.varco.proto.chat.v1.ListModelsResponse;
+import dev.varco.proto.chat.v1.RespondRequest;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -31,7 +41,11 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.UUID;
 
-/** gRPC {@code varco.chat.v1.Chat}: the same turn as the REST API, for backend services. */
+/**
+ * gRPC {@code varco.chat.v1.Chat}: the same turn as the REST API, for backend services, and the
+ * same server-side conversations (the conversation RPCs are {@link GrpcConversations}', {@code
+ * Respond} is {@link GrpcTurns}').
+ */
 @GrpcService
 @RegisterInterceptor(ChatAccessInterceptor.class)
 public class ChatGrpcService extends ChatGrpc.ChatImplBase {
@@ -40,6 +54,8 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
   @Inject ServedModel servedModel;
   @Inject ChatTurnRules rules;
   @Inject GatewayMetrics metrics;
+  @Inject GrpcConversations conversations;
+  @Inject GrpcTurns turns;
 
   @Override
   public void complete(ChatRequest request, StreamObserver<ChatResponse> responses) {
@@ -77,7 +93,9 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
           responses.onNext(ChatResponse.newBuilder().setDone(ChatDone.newBuilder()
               .setFinishReason(finishReason.openAiName())
               .setPromptTokens(usage.promptTokens())
-              .setCompletionTokens(usage.completionTokens())).build());
+              .setCompletionTokens(usage.completionTokens())
+              .setCachedTokens(usage.cachedTokens())
+              .setImageTokens(usage.imageTokens())).build());
           responses.onCompleted();
         }
 
@@ -105,6 +123,36 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       UpstreamFailure classified = UpstreamFailure.from(failure);
       responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
     });
+  }
+
+  @Override
+  public void createConversation(CreateConversationRequest request, StreamObserver<Conversation> responses) {
+    conversations.create(request, responses);
+  }
+
+  @Override
+  public void getConversation(GetConversationRequest request, StreamObserver<Conversation> responses) {
+    conversations.get(request, responses);
+  }
+
+  @Override
+  public void deleteConversation(DeleteConversationRequest request, StreamObserver<DeleteConversationResponse> responses) {
+    conversations.delete(request, responses);
+  }
+
+  @Override
+  public void listConversations(ListConversationsRequest request, StreamObserver<ListConversationsResponse> responses) {
+    conversations.list(request, responses);
+  }
+
+  @Override
+  public void listItems(ListItemsRequest request, StreamObserver<ListItemsResponse> responses) {
+    conversations.listItems(request, responses);
+  }
+
+  @Override
+  public void respond(RespondRequest request, StreamObserver<ChatResponse> responses) {
+    turns.respond(request, responses);
   }
 
   static ChatTurn toTurn(ChatRequest request) {
@@ -147,7 +195,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
         request.getTopLogprobs());
   }
 
-  private static List<ChatTokenLogprob> wireLogprobs(List<TokenLogprob> tokens) {
+  static List<ChatTokenLogprob> wireLogprobs(List<TokenLogprob> tokens) {
     List<ChatTokenLogprob> wire = new ArrayList<>(tokens.size());
     for (TokenLogprob token : tokens) {
       wire.add(ChatTokenLogprob.newBuilder()

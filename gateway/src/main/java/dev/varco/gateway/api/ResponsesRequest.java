@@ -2,6 +2,7 @@ package dev.varco.gateway.api;
 
 import dev.varco.gateway.chat.Sampling;
 import dev.varco.gateway.session.ConversationItem;
+import dev.varco.gateway.session.TurnRequest;
 import java.util.List;
 import java.util.Map;
 
@@ -29,5 +30,10 @@ record ResponsesRequest(
   ResponsesRequest {
     input = List.copyOf(input);
     metadata = Map.copyOf(metadata);
+  }
+
+  /** The turn the conversation engine answers. */
+  TurnRequest turn() {
+    return new TurnRequest(input, instructions, conversationId, previousResponseId, sampling, store, metadata);
   }
 }

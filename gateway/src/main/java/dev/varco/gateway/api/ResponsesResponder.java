@@ -2,56 +2,46 @@ package dev.varco.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.varco.gateway.chat.ChatMessage;
-import dev.varco.gateway.session.ConversationItem;
-import dev.varco.gateway.session.ConversationStore;
-import dev.varco.gateway.session.ItemContent;
+import dev.varco.gateway.session.PendingTurn;
 import dev.varco.gateway.session.ResponseRecord;
 import dev.varco.gateway.session.StoreFailure;
-import dev.varco.gateway.session.TurnRecord;
+import dev.varco.gateway.session.TurnListener;
 import dev.varco.gateway.session.UnknownIdException;
-import dev.varco.gateway.upstream.GenerationListener;
+import dev.varco.gateway.upstream.GenerationListener.FinishReason;
+import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
 import dev.varco.gateway.upstream.UpstreamFailure;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
-import org.jboss.logging.Logger;
 
 /**
- * Writes one generation as a Responses API answer, either as the SSE events of a streamed
+ * Writes one turn's answer as a Responses API answer, either as the SSE events of a streamed
  * response ({@code response.created} ... {@code response.completed}) or as one {@code response}
- * object, and records the turn when the answer is complete. The turn is recorded before the
- * client hears that the response completed, in one store transaction; a generation that fails or
- * is cancelled records nothing. Upstream events are replayed on the request's Vert.x context, the
- * store is written on a worker thread.
+ * object. The {@link PendingTurn} has recorded the turn before it reports completion, so the
+ * client never hears of a response the store lacks. Events are replayed on the request's Vert.x
+ * context.
  */
-final class ResponsesResponder implements GenerationListener {
-  private static final Logger LOG = Logger.getLogger(ResponsesResponder.class);
-
+final class ResponsesResponder implements TurnListener {
   private final HttpServerResponse response;
   private final Context context;
   private final ObjectMapper json;
   private final ResponsesJson shapes;
-  private final ConversationStore store;
-  private final String owner;
   private final ResponsesRequest request;
-  private final ResponseRecord inProgress;
+  private final PendingTurn turn;
   private final String itemId;
   private final StringBuilder text = new StringBuilder();
   private boolean streamStarted;
   private int sequenceNumber;
 
-  ResponsesResponder(HttpServerResponse response, Context context, ObjectMapper json, ConversationStore store,
-      String owner, ResponsesRequest request, ResponseRecord inProgress, String itemId) {
+  ResponsesResponder(HttpServerResponse response, Context context, ObjectMapper json, ResponsesRequest request,
+      PendingTurn turn) {
     this.response = response;
     this.context = context;
     this.json = json;
     this.shapes = new ResponsesJson(json);
-    this.store = store;
-    this.owner = owner;
     this.request = request;
-    this.inProgress = inProgress;
-    this.itemId = itemId;
+    this.turn = turn;
+    this.itemId = turn.itemId();
   }
 
   @Override
@@ -70,38 +60,21 @@ final class ResponsesResponder implements GenerationListener {
   }
 
   @Override
-  public void onCompletion(FinishReason finishReason, TokenUsage usage) {
+  public void onCompleted(ResponseRecord done, FinishReason finishReason) {
+    context.runOnContext(v -> finish(done));
+  }
+
+  @Override
+  public void onNotRecorded(RuntimeException cause) {
     context.runOnContext(v -> {
-      ConversationItem answer = new ConversationItem(itemId, ChatMessage.Role.ASSISTANT,
-          List.of(new ItemContent.OutputText(text.toString())), System.currentTimeMillis() / 1000);
-      boolean incomplete = finishReason == FinishReason.LENGTH;
-      ResponseRecord done = new ResponseRecord(inProgress.id(), inProgress.createdAt(), inProgress.model(),
-          incomplete ? "incomplete" : "completed", incomplete ? "max_output_tokens" : null,
-          inProgress.conversationId(), inProgress.previousResponseId(), inProgress.instructions(),
-          inProgress.temperature(), inProgress.topP(), inProgress.maxOutputTokens(), inProgress.metadata(),
-          List.of(answer), new ResponseRecord.Usage(usage.promptTokens(), usage.completionTokens(),
-              usage.cachedTokens(), usage.imageTokens()));
-      if (!request.store()) {
-        finish(done);
-        return;
+      if (cause instanceof UnknownIdException gone) {
+        fail(404, "invalid_request_error", gone.getMessage() + ": it was deleted during the turn", "conversation");
+      } else if (cause instanceof StoreFailure) {
+        fail(503, "server_error", "the conversation store is unavailable: the answer could not be recorded;"
+            + " nothing of this turn was kept", null, "store_unavailable");
+      } else {
+        fail(500, "server_error", "the answer could not be recorded; nothing of this turn was kept", null);
       }
-      context.executeBlocking(() -> {
-        store.recordTurn(owner, new TurnRecord(request.input(), done));
-        return null;
-      }).onComplete(recorded -> {
-        if (recorded.succeeded()) {
-          finish(done);
-        } else if (recorded.cause() instanceof UnknownIdException gone) {
-          fail(404, "invalid_request_error", gone.getMessage() + ": it was deleted during the turn", "conversation");
-        } else if (recorded.cause() instanceof StoreFailure unavailable) {
-          LOG.warnf("recording response %s failed: %s", done.id(), unavailable.getMessage());
-          fail(503, "server_error", "the conversation store is unavailable: the answer could not be recorded;"
-              + " nothing of this turn was kept", null, "store_unavailable");
-        } else {
-          LOG.errorf(recorded.cause(), "recording response %s failed", done.id());
-          fail(500, "server_error", "the answer could not be recorded; nothing of this turn was kept", null);
-        }
-      });
     });
   }
 
@@ -167,7 +140,7 @@ final class ResponsesResponder implements GenerationListener {
     EventStream.open(response);
     for (String type : List.of("response.created", "response.in_progress")) {
       ObjectNode event = event(type);
-      event.set("response", shapes.response(inProgress, request.store()));
+      event.set("response", shapes.response(turn.inProgress(), request.store()));
       writeEvent(event);
     }
     ObjectNode itemAdded = event("response.output_item.added");

@@ -1,0 +1,285 @@
+package dev.varco.gateway.api;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.varco.gateway.session.ConversationStore;
+import dev.varco.proto.chat.v1.ChatGrpc;
+import dev.varco.proto.chat.v1.ChatMessage;
+import dev.varco.proto.chat.v1.ChatPart;
+import dev.varco.proto.chat.v1.Conversation;
+import dev.varco.proto.chat.v1.ConversationItem;
+import dev.varco.proto.chat.v1.CreateConversationRequest;
+import dev.varco.proto.chat.v1.DeleteConversationRequest;
+import dev.varco.proto.chat.v1.GetConversationRequest;
+import dev.varco.proto.chat.v1.ItemOrder;
+import dev.varco.proto.chat.v1.ListConversationsRequest;
+import dev.varco.proto.chat.v1.ListItemsRequest;
+import dev.varco.proto.chat.v1.ListItemsResponse;
+import dev.varco.proto.chat.v1.RespondRequest;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The gRPC conversation RPCs and {@code Respond} on the real gRPC server, with two API keys: a
+ * conversation belongs to the key that made it (NOT_FOUND for the other), holds one turn at a time
+ * (ABORTED), and every refusal has its status. No language model listens here: a turn that gets
+ * past every check meets UNAVAILABLE, which is how these tests see it was admitted.
+ */
+@QuarkusTest
+@TestProfile(ChatSessionsGrpcTest.TwoOwners.class)
+class ChatSessionsGrpcTest {
+  public static class TwoOwners implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("varco.gateway.access.api-keys", "alice:sk-grpc-alice,bob:sk-grpc-bob");
+    }
+  }
+
+  /** A PNG signature and a few bytes: the gateway reads only the signature; vision-service would refuse it. */
+  private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+
+  @GrpcClient("chat")
+  Channel channel;
+
+  @Inject ConversationStore store;
+
+  private ChatGrpc.ChatBlockingStub as(String key) {
+    Metadata headers = new Metadata();
+    headers.put(ChatAccessInterceptor.AUTHORIZATION, "Bearer " + key);
+    return ChatGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  private ChatGrpc.ChatBlockingStub alice() {
+    return as("sk-grpc-alice");
+  }
+
+  private ChatGrpc.ChatBlockingStub bob() {
+    return as("sk-grpc-bob");
+  }
+
+  private static ChatPart text(String text) {
+    return ChatPart.newBuilder().setText(text).build();
+  }
+
+  private static ChatPart image() {
+    return ChatPart.newBuilder().setImage(ByteString.copyFrom(PNG)).build();
+  }
+
+  private static ChatMessage message(String role, ChatPart... parts) {
+    return ChatMessage.newBuilder().setRole(role).addAllParts(List.of(parts)).build();
+  }
+
+  private static Status.Code code(Executable call) {
+    return assertThrows(StatusRuntimeException.class, call).getStatus().getCode();
+  }
+
+  private static StatusRuntimeException refusal(Executable call) {
+    return assertThrows(StatusRuntimeException.class, call);
+  }
+
+  /** Respond's stream, drained (so its error, if any, is thrown). */
+  private static void respond(ChatGrpc.ChatBlockingStub chat, RespondRequest request) {
+    chat.respond(request).forEachRemaining(response -> { });
+  }
+
+  private static RespondRequest.Builder turn(String conversationId) {
+    return RespondRequest.newBuilder().setConversationId(conversationId).addInput(text("and now?"));
+  }
+
+  private String conversationOf(ChatGrpc.ChatBlockingStub chat) {
+    return chat.createConversation(CreateConversationRequest.newBuilder()
+        .addItems(message("user", text("mine"))).build()).getId();
+  }
+
+  @Test
+  void anotherKeysConversationIsNotFoundOnEveryCall() {
+    String id = conversationOf(alice());
+    assertEquals(Status.Code.NOT_FOUND,
+        code(() -> bob().getConversation(GetConversationRequest.newBuilder().setConversationId(id).build())));
+    assertEquals(Status.Code.NOT_FOUND,
+        code(() -> bob().listItems(ListItemsRequest.newBuilder().setConversationId(id).build())));
+    assertEquals(Status.Code.NOT_FOUND, code(() -> respond(bob(), turn(id).build())));
+    assertEquals(Status.Code.NOT_FOUND,
+        code(() -> bob().deleteConversation(DeleteConversationRequest.newBuilder().setConversationId(id).build())));
+    assertEquals(Status.Code.NOT_FOUND, code(() -> respond(bob(), RespondRequest.newBuilder()
+        .setPreviousResponseId("resp_missing").addInput(text("hi")).build())));
+    // Even busy with a turn, it stays unknown to another key rather than busy.
+    store.beginTurn(id, "resp_in_progress", Duration.ofMinutes(1));
+    try {
+      assertEquals(Status.Code.NOT_FOUND, code(() -> respond(bob(), turn(id).build())));
+    } finally {
+      store.endTurn(id, "resp_in_progress");
+    }
+
+    // Alice's conversation is untouched, and the same through REST.
+    ListItemsResponse items = alice().listItems(ListItemsRequest.newBuilder().setConversationId(id).build());
+    assertEquals(1, items.getItemsCount());
+    assertEquals("mine", items.getItems(0).getParts(0).getText());
+    given().header("Authorization", "Bearer sk-grpc-alice").get("/v1/conversations/" + id).then().statusCode(200);
+    given().header("Authorization", "Bearer sk-grpc-bob").get("/v1/conversations/" + id).then().statusCode(404);
+  }
+
+  @Test
+  void eachKeyListsOnlyItsOwnConversationsNewestFirst() {
+    String first = conversationOf(alice());
+    String second = conversationOf(alice());
+    String bobs = conversationOf(bob());
+    List<String> alices = alice().listConversations(ListConversationsRequest.newBuilder().setLimit(100).build())
+        .getConversationsList().stream().map(Conversation::getId).toList();
+    assertTrue(alices.contains(first) && alices.contains(second), alices.toString());
+    assertFalse(alices.contains(bobs));
+    List<String> bobList = bob().listConversations(ListConversationsRequest.newBuilder().setLimit(100).build())
+        .getConversationsList().stream().map(Conversation::getId).toList();
+    assertTrue(bobList.contains(bobs));
+    assertFalse(bobList.contains(first));
+
+    // Pages add up: the first page of one, then everything after it.
+    var page = alice().listConversations(ListConversationsRequest.newBuilder().setLimit(1).build());
+    assertEquals(1, page.getConversationsCount());
+    assertTrue(page.getHasMore());
+    var rest = alice().listConversations(ListConversationsRequest.newBuilder().setLimit(100)
+        .setAfter(page.getConversations(0).getId()).build());
+    assertEquals(alices.subList(1, alices.size()),
+        rest.getConversationsList().stream().map(Conversation::getId).toList());
+    assertFalse(rest.getHasMore());
+    assertEquals(Status.Code.NOT_FOUND, code(() -> bob().listConversations(
+        ListConversationsRequest.newBuilder().setAfter(first).build())));
+  }
+
+  @Test
+  void createdItemsAreListedInEitherOrderWithTheirImages() {
+    Conversation created = alice().createConversation(CreateConversationRequest.newBuilder()
+        .putMetadata("topic", "cats")
+        .addItems(message("system", text("Be brief.")))
+        .addItems(message("user", image(), text("What is this?")))
+        .addItems(message("assistant", text("A cat.")))
+        .build());
+    assertTrue(created.getId().startsWith("conv_"), created.getId());
+    assertEquals(Map.of("topic", "cats"), created.getMetadataMap());
+    assertEquals(created, alice().getConversation(GetConversationRequest.newBuilder()
+        .setConversationId(created.getId()).build()));
+
+    List<ConversationItem> ascending = alice().listItems(ListItemsRequest.newBuilder()
+        .setConversationId(created.getId()).setOrder(ItemOrder.ITEM_ORDER_ASC).build()).getItemsList();
+    assertEquals(List.of("system", "user", "assistant"), ascending.stream().map(ConversationItem::getRole).toList());
+    assertArrayEquals(PNG, ascending.get(1).getParts(0).getImage().toByteArray());
+    assertEquals("What is this?", ascending.get(1).getParts(1).getText());
+    assertTrue(ascending.getFirst().getId().startsWith("msg_"));
+
+    var newest = alice().listItems(ListItemsRequest.newBuilder().setConversationId(created.getId()).setLimit(1).build());
+    assertEquals("assistant", newest.getItems(0).getRole());
+    assertTrue(newest.getHasMore());
+    var older = alice().listItems(ListItemsRequest.newBuilder().setConversationId(created.getId())
+        .setAfter(newest.getItems(0).getId()).build());
+    assertEquals(List.of("user", "system"), older.getItemsList().stream().map(ConversationItem::getRole).toList());
+    assertFalse(older.getHasMore());
+    // REST lists the gRPC-sent image as a data URL of the type its bytes have.
+    given().header("Authorization", "Bearer sk-grpc-alice").get("/v1/conversations/" + created.getId()
+        + "/items?order=asc").then().statusCode(200)
+        .body("data[1].content[0].image_url", org.hamcrest.Matchers.startsWith("data:image/png;base64,"));
+  }
+
+  @Test
+  void aDeletedConversationIsGone() {
+    String id = conversationOf(alice());
+    var deleted = alice().deleteConversation(DeleteConversationRequest.newBuilder().setConversationId(id).build());
+    assertTrue(deleted.getDeleted());
+    assertEquals(id, deleted.getConversationId());
+    assertEquals(Status.Code.NOT_FOUND,
+        code(() -> alice().getConversation(GetConversationRequest.newBuilder().setConversationId(id).build())));
+    assertEquals(Status.Code.NOT_FOUND,
+        code(() -> alice().deleteConversation(DeleteConversationRequest.newBuilder().setConversationId(id).build())));
+    assertEquals(Status.Code.NOT_FOUND, code(() -> respond(alice(), turn(id).build())));
+  }
+
+  @Test
+  void aSecondTurnWhileOneIsInProgressIsAborted() {
+    String id = conversationOf(alice());
+    store.beginTurn(id, "resp_in_progress", Duration.ofMinutes(1));
+    try {
+      StatusRuntimeException busy = refusal(() -> respond(alice(), turn(id).build()));
+      assertEquals(Status.Code.ABORTED, busy.getStatus().getCode());
+      assertTrue(busy.getStatus().getDescription().contains(id), busy.getStatus().getDescription());
+    } finally {
+      store.endTurn(id, "resp_in_progress");
+    }
+    // Free again: the turn gets past every check and meets the missing language model ...
+    assertEquals(Status.Code.UNAVAILABLE, code(() -> respond(alice(), turn(id).build())));
+    // ... which freed the conversation, and recorded nothing.
+    assertEquals(Status.Code.UNAVAILABLE, code(() -> respond(alice(), turn(id).build())));
+    assertEquals(1, alice().listItems(ListItemsRequest.newBuilder().setConversationId(id).build()).getItemsCount());
+    // A first turn, and one after a (here unknown) response, reach the model the same way.
+    assertEquals(Status.Code.UNAVAILABLE,
+        code(() -> respond(alice(), RespondRequest.newBuilder().addInput(text("hi")).build())));
+  }
+
+  @Test
+  void invalidRequestsNameTheField() {
+    String id = conversationOf(alice());
+    assertInvalid("conversation_id", () -> respond(alice(), turn(id).setPreviousResponseId("resp_x").build()));
+    assertInvalid("input", () -> respond(alice(), RespondRequest.newBuilder().setConversationId(id).build()));
+    assertInvalid("input[0]", () -> respond(alice(), RespondRequest.newBuilder().setConversationId(id)
+        .addInput(ChatPart.getDefaultInstance()).build()));
+    assertInvalid("input[0].image", () -> respond(alice(), RespondRequest.newBuilder().setConversationId(id)
+        .addInput(ChatPart.newBuilder().setImage(ByteString.copyFromUtf8("GIF89a")).build()).build()));
+    assertInvalid("top_p", () -> respond(alice(), turn(id).setTopP(2f).build()));
+    assertInvalid("max_tokens", () -> respond(alice(), turn(id).setMaxTokens(1_000_000).build()));
+    assertInvalid("top_logprobs", () -> respond(alice(), turn(id).setTopLogprobs(2).build()));
+    assertInvalid("metadata", () -> respond(alice(), turn(id).putAllMetadata(IntStream.range(0, 17).boxed()
+        .collect(java.util.stream.Collectors.toMap(i -> "k" + i, i -> "v"))).build()));
+    assertInvalid("items[0].role", () -> alice().createConversation(CreateConversationRequest.newBuilder()
+        .addItems(message("tool", text("x"))).build()));
+    assertInvalid("items[0].parts[0].image", () -> alice().createConversation(CreateConversationRequest.newBuilder()
+        .addItems(message("assistant", image())).build()));
+    assertInvalid("limit", () -> alice().listItems(ListItemsRequest.newBuilder().setConversationId(id)
+        .setLimit(101).build()));
+    assertInvalid("conversation_id", () -> alice().getConversation(GetConversationRequest.getDefaultInstance()));
+    // A refused turn frees its conversation: the next one reaches the (missing) model.
+    assertEquals(Status.Code.UNAVAILABLE, code(() -> respond(alice(), turn(id).build())));
+  }
+
+  @Test
+  void aConversationPastTheImageLimitIsResourceExhausted() {
+    // The test profile allows 2 images per turn; the conversation already holds 2.
+    String id = alice().createConversation(CreateConversationRequest.newBuilder()
+        .addItems(message("user", image(), image(), text("two pictures"))).build()).getId();
+    RespondRequest withImage = RespondRequest.newBuilder().setConversationId(id).addInput(image()).build();
+    StatusRuntimeException full = refusal(() -> respond(alice(), withImage));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, full.getStatus().getCode());
+    assertTrue(full.getStatus().getDescription().contains("varco.gateway.max-images"), full.getStatus().getDescription());
+    // Three images in the input alone is a bad request, whatever the conversation holds.
+    assertInvalid("input", () -> respond(alice(), RespondRequest.newBuilder().addInput(image()).addInput(image())
+        .addInput(image()).build()));
+    // Text still fits.
+    assertEquals(Status.Code.UNAVAILABLE, code(() -> respond(alice(), turn(id).build())));
+  }
+
+  private static void assertInvalid(String field, Executable call) {
+    StatusRuntimeException refused = refusal(call);
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), refused.getStatus().toString());
+    assertTrue(refused.getStatus().getDescription().contains(field), field + " not named in: "
+        + refused.getStatus().getDescription());
+  }
+}
