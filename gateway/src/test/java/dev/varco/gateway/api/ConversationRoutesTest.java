@@ -148,11 +148,15 @@ class ConversationRoutesTest {
     given().when().get("/v1/conversations/" + id + "/items").then().statusCode(200).body("data", hasSize(1));
   }
 
-  /** The embedded store needs no Redis: the gateway is ready with none configured or running. */
+  /**
+   * The embedded store needs no Redis: its readiness check is UP with none configured or running.
+   * (The gateway as a whole is not ready here: no llm-service listens.)
+   */
   @Test
   void readyWithoutAnyRedis() {
     given().when().get("/q/health/ready")
-        .then().statusCode(200)
+        .then().statusCode(503)
+        .body("checks.find { it.name == 'llm-service' }.status", equalTo("DOWN"))
         .body("checks.find { it.name == 'conversation store' }.status", equalTo("UP"))
         .body("checks.find { it.name == 'conversation store' }.data.kind", equalTo("embedded"));
   }
