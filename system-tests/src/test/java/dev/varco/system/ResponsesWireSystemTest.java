@@ -48,6 +48,8 @@ class ResponsesWireSystemTest {
     JsonNode output = first.path("output").path(0);
     assertEquals("message", output.path("type").asText());
     assertEquals("assistant", output.path("role").asText());
+    assertEquals(first.path("status").asText(), output.path("status").asText(),
+        "an answer cut by max_output_tokens is an incomplete item, a finished one completed");
     assertEquals("output_text", output.path("content").path(0).path("type").asText());
     JsonNode usage = first.path("usage");
     assertEquals(usage.path("input_tokens").asLong() + usage.path("output_tokens").asLong(), usage.path("total_tokens").asLong());

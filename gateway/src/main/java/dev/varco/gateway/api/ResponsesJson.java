@@ -120,7 +120,7 @@ final class ResponsesJson {
     }
     node.put("model", response.model());
     ArrayNode output = node.putArray("output");
-    response.output().forEach(item -> output.add(item(item, "completed")));
+    response.output().forEach(item -> output.add(item(item, outputStatus(response))));
     node.put("parallel_tool_calls", false);
     node.put("previous_response_id", response.previousResponseId());
     if (response.conversationId() == null) {
@@ -163,5 +163,10 @@ final class ResponsesJson {
     ObjectNode node = json.createObjectNode();
     metadata.forEach(node::put);
     return node;
+  }
+
+  /** An answer cut by max_output_tokens is an incomplete item of an incomplete response, as in OpenAI's API. */
+  static String outputStatus(ResponseRecord response) {
+    return "incomplete".equals(response.status()) ? "incomplete" : "completed";
   }
 }

@@ -102,7 +102,7 @@ final class ResponsesResponder implements TurnListener {
     writeEvent(partDone);
     ObjectNode itemDone = event("response.output_item.done");
     itemDone.put("output_index", 0);
-    itemDone.set("item", shapes.item(done.output().getFirst(), "completed"));
+    itemDone.set("item", shapes.item(done.output().getFirst(), ResponsesJson.outputStatus(done)));
     writeEvent(itemDone);
     ObjectNode completed = event("incomplete".equals(done.status()) ? "response.incomplete" : "response.completed");
     completed.set("response", shapes.response(done, request.store()));
