@@ -53,6 +53,29 @@ class ChatCompletionsSystemTest {
     }
   }
 
+  /**
+   * llama.cpp's {@code cache_prompt} reaches llm-service: a repeated prompt reuses the KV cache of
+   * the first (cached_tokens), the same prompt with {@code cache_prompt: false} is prefilled whole,
+   * and the greedy answer is the same either way.
+   */
+  @Test
+  void cachePromptFalsePrefillsTheWholePromptWithTheSameAnswer() {
+    String question = "Tell me about the Han river, please, in a few words.";
+    String body = textTurn(question, false, 4);
+    String uncached = body.replaceFirst("\\{", "{\"cache_prompt\": false, ");
+    Response first = given().contentType(ContentType.JSON).body(body).when().post(url());
+    first.then().statusCode(200);
+    Response repeated = given().contentType(ContentType.JSON).body(body).when().post(url());
+    Response without = given().contentType(ContentType.JSON).body(uncached).when().post(url());
+    int prompt = repeated.path("usage.prompt_tokens");
+    int reused = repeated.path("usage.prompt_tokens_details.cached_tokens");
+    assertTrue(reused >= prompt - 1 && reused > 0, "the repeat reuses all but the last position: " + reused + "/" + prompt);
+    assertEquals(0, (int) without.path("usage.prompt_tokens_details.cached_tokens"), without.asString());
+    String answer = first.path("choices[0].message.content");
+    assertEquals(answer, repeated.path("choices[0].message.content"));
+    assertEquals(answer, without.path("choices[0].message.content"));
+  }
+
   @Test
   void englishTextTurnReturnsOneCompletion() {
     given().contentType(ContentType.JSON).body(textTurn("What is the capital of Korea?", false, 8))

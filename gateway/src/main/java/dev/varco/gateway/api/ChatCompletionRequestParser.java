@@ -57,7 +57,8 @@ final class ChatCompletionRequestParser {
     optionalText(body, "user"); // accepted for compatibility; not used
     Sampling sampling = parseSampling(body);
     List<ChatMessage> messages = parseMessages(body.get("messages"));
-    ChatTurn turn = new ChatTurn(messages, sampling);
+    // llama.cpp's extension; unset = reuse, as there.
+    ChatTurn turn = new ChatTurn(messages, sampling, optionalBoolean(body, "cache_prompt", true));
     rules.check(turn);
     VarcoTask task = VarcoTaskField.parse(body);
     if (task == null) {

@@ -39,7 +39,7 @@ public record TaskTurn(VarcoTask task, ChatTurn turn, ImageSize imageSize) {
     String prompt = TaskPrompt.userText(task, String.join("\n", texts), size);
     List<ChatMessage> rewritten = new ArrayList<>(messages.subList(0, messages.size() - 1));
     rewritten.add(new ChatMessage(ChatMessage.Role.USER, List.of(images.getFirst(), new ChatPart.Text(prompt))));
-    return new TaskTurn(task, new ChatTurn(rewritten, turn.sampling()), size);
+    return new TaskTurn(task, turn.withMessages(rewritten), size);
   }
 
   /** The task's name on the wire: {@code ocr}, {@code grounding} or {@code referring}. */

@@ -78,7 +78,7 @@ public class LanguageModelClient {
     controls.topP().ifPresent(topP -> sampling.setTopP(topP == 0.0 ? Float.MIN_VALUE : (float) topP));
     controls.repetitionPenalty().ifPresent(penalty -> sampling.setRepetitionPenalty((float) penalty));
     GenerateRequest.Builder request =
-        GenerateRequest.newBuilder().setRequestId(requestId).setSampling(sampling);
+        GenerateRequest.newBuilder().setRequestId(requestId).setSampling(sampling).setCachePrompt(turn.cachePrompt());
     for (ChatMessage message : turn.messages()) {
       Message.Builder out = Message.newBuilder().setRole(message.role().wireName());
       for (ChatPart part : message.parts()) {

@@ -59,6 +59,15 @@ class ChatCompletionRequestParserTest {
   }
 
   @Test
+  void cachePromptIsLlamaCppsExtensionDefaultingToReuse() throws Exception {
+    assertTrue(parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").turn().cachePrompt());
+    assertFalse(parse("{\"cache_prompt\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+        .turn().cachePrompt());
+    assertEquals("cache_prompt",
+        refused("{\"cache_prompt\":\"no\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").param());
+  }
+
+  @Test
   void refusesMissingMessages() {
     var e = refused("{\"model\":\"m\"}");
     assertEquals("messages", e.param());

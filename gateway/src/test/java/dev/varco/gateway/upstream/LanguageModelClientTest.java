@@ -55,4 +55,11 @@ class LanguageModelClientTest {
         OptionalDouble.empty(), 0.0, 0.0, List.of(), false, 0));
     assertTrue(wire.getTopP() > 0f && wire.getTopP() < 1e-30f, "top_p 0 must become the smallest positive mass");
   }
+
+  @Test
+  void cachePromptReachesTheRequestAndDefaultsToReuse() {
+    Sampling greedy = Sampling.basic(0, 4, OptionalLong.empty());
+    assertTrue(LanguageModelClient.toRequest(new ChatTurn(HELLO, greedy), "r1").getCachePrompt());
+    assertFalse(LanguageModelClient.toRequest(new ChatTurn(HELLO, greedy, false), "r1").getCachePrompt());
+  }
 }
