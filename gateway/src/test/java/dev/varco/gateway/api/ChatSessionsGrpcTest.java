@@ -66,7 +66,11 @@ class ChatSessionsGrpcTest {
   public static class TwoOwners implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("varco.gateway.access.api-keys", "alice:sk-grpc-alice,bob:sk-grpc-bob");
+      // The per-key rate is AccessFilterTest's subject: here it is raised so that this class's
+      // more than a hundred quick calls as alice never meet the default burst of 60.
+      return Map.of("varco.gateway.access.api-keys", "alice:sk-grpc-alice,bob:sk-grpc-bob",
+          "varco.gateway.access.requests-per-minute", "60000",
+          "varco.gateway.access.burst", "10000");
     }
   }
 
