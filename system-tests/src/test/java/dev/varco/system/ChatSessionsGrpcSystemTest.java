@@ -171,8 +171,9 @@ class ChatSessionsGrpcSystemTest {
       JsonNode usage = json.path("usage");
       assertEquals(usage.path("input_tokens").asInt(), recorded.getUsage().getPromptTokens());
       assertEquals(usage.path("output_tokens").asInt(), recorded.getUsage().getCompletionTokens());
-      assertEquals(usage.path("input_tokens_details").path("cached_tokens").asInt(), recorded.getUsage().getCachedTokens());
-      assertEquals(usage.path("input_tokens_details").path("image_tokens").asInt(), recorded.getUsage().getImageTokens());
+      JsonNode details = usage.path("input_tokens_details");
+      assertEquals(details.path("cached_tokens").asInt(), recorded.getUsage().getCachedTokens());
+      assertEquals(details.path("image_tokens").asInt(), recorded.getUsage().getImageTokens());
       assertEquals(json.path("max_output_tokens").asInt(), recorded.getMaxTokens());
       Map<String, String> metadata = new java.util.HashMap<>();
       json.path("metadata").properties().forEach(field -> metadata.put(field.getKey(), field.getValue().asText()));

@@ -38,7 +38,8 @@ class GrpcConversations {
 
   void create(CreateConversationRequest request, StreamObserver<Conversation> responses) {
     String owner = GrpcCaller.current();
-    blocking.answer(responses, () -> toProto(store.createConversation(owner, GrpcItems.metadata(request.getMetadataMap()),
+    blocking.answer(responses, () -> toProto(store.createConversation(owner,
+        GrpcItems.metadata(request.getMetadataMap()),
         new GrpcItems(rules.limits()).items(request.getItemsList()))));
   }
 
@@ -108,7 +109,8 @@ class GrpcConversations {
       if (request.getItemsCount() == 0) {
         throw new InvalidRequestException("items", "items must hold at least one message");
       }
-      List<dev.varco.gateway.session.ConversationItem> items = new GrpcItems(rules.limits()).items(request.getItemsList());
+      List<dev.varco.gateway.session.ConversationItem> items =
+          new GrpcItems(rules.limits()).items(request.getItemsList());
       store.appendItems(owner, id, items);
       var out = AddItemsResponse.newBuilder();
       items.forEach(item -> out.addItems(GrpcItems.toProto(item)));

@@ -57,8 +57,9 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * The gRPC conversation, item and response RPCs and {@code Respond} on the real gRPC server, with
  * two API keys: a conversation belongs to the key that made it (NOT_FOUND for the other), holds one
- * turn at a time (ABORTED), what one edge changes the other reads, and every refusal has its status. No language model listens here: a turn that gets
- * past every check meets UNAVAILABLE, which is how these tests see it was admitted.
+ * turn at a time (ABORTED), what one edge changes the other reads, and every refusal has its
+ * status. No language model listens here: a turn that gets past every check meets UNAVAILABLE,
+ * which is how these tests see it was admitted.
  */
 @QuarkusTest
 @TestProfile(ChatSessionsGrpcTest.TwoOwners.class)
