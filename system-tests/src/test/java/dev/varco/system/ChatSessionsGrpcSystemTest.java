@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import dev.varco.proto.chat.v1.ChatDone;
 import dev.varco.proto.chat.v1.ChatGrpc;
@@ -14,8 +15,10 @@ import dev.varco.proto.chat.v1.ConversationItem;
 import dev.varco.proto.chat.v1.CreateConversationRequest;
 import dev.varco.proto.chat.v1.DeleteConversationRequest;
 import dev.varco.proto.chat.v1.GetConversationRequest;
+import dev.varco.proto.chat.v1.GetResponseRequest;
 import dev.varco.proto.chat.v1.ItemOrder;
 import dev.varco.proto.chat.v1.ListItemsRequest;
+import dev.varco.proto.chat.v1.RecordedResponse;
 import dev.varco.proto.chat.v1.RespondRequest;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -29,6 +32,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,6 +131,69 @@ class ChatSessionsGrpcSystemTest {
     var gone = assertThrows(StatusRuntimeException.class,
         () -> chat.getConversation(GetConversationRequest.newBuilder().setConversationId(id).build()));
     assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
+  }
+
+  @Test
+  void getResponseReadsARealTurnAsRestDoes() {
+    String id = chat.createConversation(CreateConversationRequest.getDefaultInstance()).getId();
+    Answer first = respond(RespondRequest.newBuilder().setConversationId(id).setInstructions("Answer briefly.")
+        .putMetadata("run", "grpc-parity")
+        .addInput(ChatPart.newBuilder().setImage(ByteString.copyFrom(TestImages.png(320, 240))))
+        .addInput(text("What is in this picture?")));
+    Answer second = respond(RespondRequest.newBuilder().setPreviousResponseId(first.done().getResponseId())
+        .addInput(text("What colour is it?")));
+    ResponsesHttp rest = new ResponsesHttp(RunningStack.get().gatewayUrl());
+
+    for (Answer answer : List.of(first, second)) {
+      String responseId = answer.done().getResponseId();
+      RecordedResponse recorded = chat.getResponse(GetResponseRequest.newBuilder().setResponseId(responseId).build());
+      // What was streamed is what was recorded ...
+      assertEquals(responseId, recorded.getId());
+      assertEquals(answer.text(), recorded.getOutputText());
+      assertEquals(answer.done().getPromptTokens(), recorded.getUsage().getPromptTokens());
+      assertEquals(answer.done().getCompletionTokens(), recorded.getUsage().getCompletionTokens());
+      assertEquals(answer.done().getCachedTokens(), recorded.getUsage().getCachedTokens());
+      assertEquals(answer.done().getImageTokens(), recorded.getUsage().getImageTokens());
+      assertEquals(answer.done().getFinishReason().equals("length") ? "incomplete" : "completed", recorded.getStatus());
+      // ... and REST's response object for the same id says the same, field by field.
+      JsonNode json = rest.get("/v1/responses/" + responseId, 200);
+      assertEquals(json.path("id").asText(), recorded.getId());
+      assertEquals(json.path("created_at").asLong(), recorded.getCreatedAt());
+      assertEquals(json.path("model").asText(), recorded.getModel());
+      assertEquals(json.path("status").asText(), recorded.getStatus());
+      assertEquals(json.path("incomplete_details").path("reason").asText(""), recorded.getIncompleteReason());
+      assertEquals(json.path("conversation").path("id").asText(""), recorded.getConversationId());
+      assertEquals(json.path("previous_response_id").asText(""), recorded.getPreviousResponseId());
+      assertEquals(json.path("instructions").isNull(), !recorded.hasInstructions());
+      assertEquals(json.path("instructions").asText(""), recorded.getInstructions());
+      assertEquals(json.path("output").get(0).path("id").asText(), recorded.getOutput(0).getId());
+      assertEquals(json.path("output").get(0).path("content").get(0).path("text").asText(), recorded.getOutputText());
+      JsonNode usage = json.path("usage");
+      assertEquals(usage.path("input_tokens").asInt(), recorded.getUsage().getPromptTokens());
+      assertEquals(usage.path("output_tokens").asInt(), recorded.getUsage().getCompletionTokens());
+      JsonNode details = usage.path("input_tokens_details");
+      assertEquals(details.path("cached_tokens").asInt(), recorded.getUsage().getCachedTokens());
+      assertEquals(details.path("image_tokens").asInt(), recorded.getUsage().getImageTokens());
+      assertEquals(json.path("max_output_tokens").asInt(), recorded.getMaxTokens());
+      Map<String, String> metadata = new java.util.HashMap<>();
+      json.path("metadata").properties().forEach(field -> metadata.put(field.getKey(), field.getValue().asText()));
+      assertEquals(metadata, recorded.getMetadataMap());
+    }
+    RecordedResponse firstRecorded = chat.getResponse(GetResponseRequest.newBuilder()
+        .setResponseId(first.done().getResponseId()).build());
+    assertEquals(id, firstRecorded.getConversationId());
+    assertEquals("Answer briefly.", firstRecorded.getInstructions());
+    assertEquals(Map.of("run", "grpc-parity"), firstRecorded.getMetadataMap());
+    assertTrue(firstRecorded.getUsage().getImageTokens() >= 729, firstRecorded.toString());
+    RecordedResponse secondRecorded = chat.getResponse(GetResponseRequest.newBuilder()
+        .setResponseId(second.done().getResponseId()).build());
+    assertEquals(first.done().getResponseId(), secondRecorded.getPreviousResponseId());
+    assertEquals("", secondRecorded.getConversationId());
+    assertTrue(!secondRecorded.hasInstructions(), "instructions are the first turn's only");
+
+    var unknown = assertThrows(StatusRuntimeException.class, () -> chat.getResponse(GetResponseRequest.newBuilder()
+        .setResponseId("resp_missing").build()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
   }
 
   @Test

@@ -12,23 +12,31 @@ import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
 import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.ServedModel;
 import dev.varco.gateway.upstream.UpstreamFailure;
+import dev.varco.proto.chat.v1.AddItemsRequest;
+import dev.varco.proto.chat.v1.AddItemsResponse;
 import dev.varco.proto.chat.v1.ChatDone;
 import dev.varco.proto.chat.v1.ChatGrpc;
 import dev.varco.proto.chat.v1.ChatRequest;
 import dev.varco.proto.chat.v1.ChatResponse;
 import dev.varco.proto.chat.v1.ChatTokenLogprob;
 import dev.varco.proto.chat.v1.Conversation;
+import dev.varco.proto.chat.v1.ConversationItem;
 import dev.varco.proto.chat.v1.CreateConversationRequest;
 import dev.varco.proto.chat.v1.DeleteConversationRequest;
 import dev.varco.proto.chat.v1.DeleteConversationResponse;
+import dev.varco.proto.chat.v1.DeleteItemRequest;
 import dev.varco.proto.chat.v1.GetConversationRequest;
+import dev.varco.proto.chat.v1.GetItemRequest;
+import dev.varco.proto.chat.v1.GetResponseRequest;
 import dev.varco.proto.chat.v1.ListConversationsRequest;
 import dev.varco.proto.chat.v1.ListConversationsResponse;
 import dev.varco.proto.chat.v1.ListItemsRequest;
 import dev.varco.proto.chat.v1.ListItemsResponse;
 import dev.varco.proto.chat.v1.ListModelsRequest;
 import dev.varco.proto.chat.v1.ListModelsResponse;
+import dev.varco.proto.chat.v1.RecordedResponse;
 import dev.varco.proto.chat.v1.RespondRequest;
+import dev.varco.proto.chat.v1.UpdateConversationRequest;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -43,8 +51,8 @@ import java.util.UUID;
 
 /**
  * gRPC {@code varco.chat.v1.Chat}: the same turn as the REST API, for backend services, and the
- * same server-side conversations (the conversation RPCs are {@link GrpcConversations}', {@code
- * Respond} is {@link GrpcTurns}').
+ * same server-side conversations (the conversation and item RPCs are {@link GrpcConversations}',
+ * {@code GetResponse} is {@link GrpcResponses}', {@code Respond} is {@link GrpcTurns}').
  */
 @GrpcService
 @RegisterInterceptor(ChatAccessInterceptor.class)
@@ -56,6 +64,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
   @Inject GatewayMetrics metrics;
   @Inject GrpcConversations conversations;
   @Inject GrpcTurns turns;
+  @Inject GrpcResponses recorded;
 
   @Override
   public void complete(ChatRequest request, StreamObserver<ChatResponse> responses) {
@@ -148,6 +157,31 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
   @Override
   public void listItems(ListItemsRequest request, StreamObserver<ListItemsResponse> responses) {
     conversations.listItems(request, responses);
+  }
+
+  @Override
+  public void updateConversation(UpdateConversationRequest request, StreamObserver<Conversation> responses) {
+    conversations.update(request, responses);
+  }
+
+  @Override
+  public void addItems(AddItemsRequest request, StreamObserver<AddItemsResponse> responses) {
+    conversations.addItems(request, responses);
+  }
+
+  @Override
+  public void getItem(GetItemRequest request, StreamObserver<ConversationItem> responses) {
+    conversations.getItem(request, responses);
+  }
+
+  @Override
+  public void deleteItem(DeleteItemRequest request, StreamObserver<Conversation> responses) {
+    conversations.deleteItem(request, responses);
+  }
+
+  @Override
+  public void getResponse(GetResponseRequest request, StreamObserver<RecordedResponse> responses) {
+    recorded.get(request, responses);
   }
 
   @Override

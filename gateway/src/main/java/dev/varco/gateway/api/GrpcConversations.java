@@ -6,51 +6,55 @@ import dev.varco.gateway.session.ConversationPage;
 import dev.varco.gateway.session.ConversationStore;
 import dev.varco.gateway.session.ItemPage;
 import dev.varco.gateway.session.UnknownIdException;
+import dev.varco.proto.chat.v1.AddItemsRequest;
+import dev.varco.proto.chat.v1.AddItemsResponse;
 import dev.varco.proto.chat.v1.Conversation;
 import dev.varco.proto.chat.v1.CreateConversationRequest;
 import dev.varco.proto.chat.v1.DeleteConversationRequest;
 import dev.varco.proto.chat.v1.DeleteConversationResponse;
+import dev.varco.proto.chat.v1.DeleteItemRequest;
 import dev.varco.proto.chat.v1.GetConversationRequest;
+import dev.varco.proto.chat.v1.GetItemRequest;
 import dev.varco.proto.chat.v1.ListConversationsRequest;
 import dev.varco.proto.chat.v1.ListConversationsResponse;
 import dev.varco.proto.chat.v1.ListItemsRequest;
 import dev.varco.proto.chat.v1.ListItemsResponse;
+import dev.varco.proto.chat.v1.UpdateConversationRequest;
 import io.grpc.stub.StreamObserver;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.concurrent.Callable;
+import java.util.List;
 
 /**
  * The conversation RPCs of gRPC {@code Chat}, the REST Conversations API's counterparts over the
  * same store: every call acts as the caller ({@link GrpcCaller}), so another caller's conversation
- * is NOT_FOUND. The store may block, so each call runs on a worker thread.
+ * is NOT_FOUND. The store may block, so each call runs on a worker thread ({@link GrpcBlocking}).
  */
 @ApplicationScoped
 class GrpcConversations {
   @Inject ConversationStore store;
   @Inject ChatTurnRules rules;
-  @Inject GrpcErrors errors;
-  @Inject Vertx vertx;
+  @Inject GrpcBlocking blocking;
 
   void create(CreateConversationRequest request, StreamObserver<Conversation> responses) {
     String owner = GrpcCaller.current();
-    blocking(responses, () -> toProto(store.createConversation(owner, GrpcItems.metadata(request.getMetadataMap()),
+    blocking.answer(responses, () -> toProto(store.createConversation(owner,
+        GrpcItems.metadata(request.getMetadataMap()),
         new GrpcItems(rules.limits()).items(request.getItemsList()))));
   }
 
   void get(GetConversationRequest request, StreamObserver<Conversation> responses) {
     String owner = GrpcCaller.current();
-    blocking(responses, () -> {
-      String id = required(request.getConversationId());
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
       return toProto(store.conversation(owner, id).orElseThrow(() -> new UnknownIdException("conversation", id)));
     });
   }
 
   void delete(DeleteConversationRequest request, StreamObserver<DeleteConversationResponse> responses) {
     String owner = GrpcCaller.current();
-    blocking(responses, () -> {
-      String id = required(request.getConversationId());
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
       if (!store.deleteConversation(owner, id)) {
         throw new UnknownIdException("conversation", id);
       }
@@ -61,7 +65,7 @@ class GrpcConversations {
   /** The caller's conversations, newest first. */
   void list(ListConversationsRequest request, StreamObserver<ListConversationsResponse> responses) {
     String owner = GrpcCaller.current();
-    blocking(responses, () -> {
+    blocking.answer(responses, () -> {
       ConversationPage page = store.conversations(owner, emptyToNull(request.getAfter()), limit(request.getLimit()));
       var out = ListConversationsResponse.newBuilder().setHasMore(page.hasMore());
       page.conversations().forEach(conversation -> out.addConversations(toProto(conversation)));
@@ -71,8 +75,8 @@ class GrpcConversations {
 
   void listItems(ListItemsRequest request, StreamObserver<ListItemsResponse> responses) {
     String owner = GrpcCaller.current();
-    blocking(responses, () -> {
-      String id = required(request.getConversationId());
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
       boolean newestFirst = switch (request.getOrder()) {
         case ITEM_ORDER_UNSPECIFIED, ITEM_ORDER_DESC -> true;
         case ITEM_ORDER_ASC -> false;
@@ -87,14 +91,52 @@ class GrpcConversations {
     });
   }
 
-  private <T> void blocking(StreamObserver<T> responses, Callable<T> work) {
-    vertx.executeBlocking(work, false).onComplete(done -> {
-      if (done.succeeded()) {
-        responses.onNext(done.result());
-        responses.onCompleted();
-      } else {
-        responses.onError(errors.of(done.cause()));
+  /** Replaces the metadata, as {@code POST /v1/conversations/{id}}. */
+  void update(UpdateConversationRequest request, StreamObserver<Conversation> responses) {
+    String owner = GrpcCaller.current();
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
+      return toProto(store.updateMetadata(owner, id, GrpcItems.metadata(request.getMetadataMap()))
+          .orElseThrow(() -> new UnknownIdException("conversation", id)));
+    });
+  }
+
+  /** Appends items; answers them with their ids, as {@code POST /v1/conversations/{id}/items}. */
+  void addItems(AddItemsRequest request, StreamObserver<AddItemsResponse> responses) {
+    String owner = GrpcCaller.current();
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
+      if (request.getItemsCount() == 0) {
+        throw new InvalidRequestException("items", "items must hold at least one message");
       }
+      List<dev.varco.gateway.session.ConversationItem> items =
+          new GrpcItems(rules.limits()).items(request.getItemsList());
+      store.appendItems(owner, id, items);
+      var out = AddItemsResponse.newBuilder();
+      items.forEach(item -> out.addItems(GrpcItems.toProto(item)));
+      return out.build();
+    });
+  }
+
+  void getItem(GetItemRequest request, StreamObserver<dev.varco.proto.chat.v1.ConversationItem> responses) {
+    String owner = GrpcCaller.current();
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
+      String itemId = required("item_id", request.getItemId());
+      return GrpcItems.toProto(store.item(owner, id, itemId).orElseThrow(() -> new UnknownIdException("item", itemId)));
+    });
+  }
+
+  /** Removes the item; answers the conversation, as REST (and OpenAI) do. */
+  void deleteItem(DeleteItemRequest request, StreamObserver<Conversation> responses) {
+    String owner = GrpcCaller.current();
+    blocking.answer(responses, () -> {
+      String id = required("conversation_id", request.getConversationId());
+      String itemId = required("item_id", request.getItemId());
+      if (!store.deleteItem(owner, id, itemId)) {
+        throw new UnknownIdException("item", itemId);
+      }
+      return toProto(store.conversation(owner, id).orElseThrow(() -> new UnknownIdException("conversation", id)));
     });
   }
 
@@ -103,11 +145,11 @@ class GrpcConversations {
         .putAllMetadata(conversation.metadata()).build();
   }
 
-  private static String required(String conversationId) {
-    if (conversationId.isEmpty()) {
-      throw new InvalidRequestException("conversation_id", "conversation_id is required");
+  private static String required(String field, String value) {
+    if (value.isEmpty()) {
+      throw new InvalidRequestException(field, field + " is required");
     }
-    return conversationId;
+    return value;
   }
 
   /** 0 = the REST default (20); uint32 values past 2^31 arrive negative and are refused. */

@@ -25,7 +25,7 @@ final class GrpcItems {
     this.limits = limits;
   }
 
-  /** {@code CreateConversationRequest.items}: up to 20 messages. */
+  /** {@code CreateConversationRequest.items} and {@code AddItemsRequest.items}: up to 20 messages. */
   List<ConversationItem> items(List<ChatMessage> messages) {
     if (messages.size() > ResponsesRequestParser.MAX_ITEMS_PER_CALL) {
       throw new InvalidRequestException("items", "items has " + messages.size() + " messages, over the limit of "
