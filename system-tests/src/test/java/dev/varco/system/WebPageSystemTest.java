@@ -112,6 +112,14 @@ class WebPageSystemTest {
     }
   }
 
+  /**
+   * A bubble's text exactly as the page set it (textContent): WebDriver's getText() gives the
+   * rendered text, which folds tabs and drops invisible marks the random model does produce.
+   */
+  private static String textOf(WebElement bubble) {
+    return bubble.findElement(By.className("text")).getDomProperty("textContent");
+  }
+
   @Test
   @Order(1)
   void aKoreanQuestionWithAnImageStreamsAnAnswer() {
@@ -142,9 +150,9 @@ class WebPageSystemTest {
     assertEquals("done", done.getDomAttribute("data-state"), "answer finished without error: " + done.getText());
     int deltas = Integer.parseInt(done.getDomAttribute("data-deltas"));
     assertTrue(deltas > 1, "the answer arrived in several streamed pieces, got " + deltas);
-    assertFalse(done.findElement(By.className("text")).getText().isBlank(), "the streamed text is shown");
+    assertFalse(textOf(done).isBlank(), "the streamed text is shown");
     List<WebElement> user = driver.findElements(By.cssSelector(".message.user"));
-    assertEquals(QUESTION, user.get(user.size() - 1).findElement(By.className("text")).getText());
+    assertEquals(QUESTION, textOf(user.get(user.size() - 1)));
     assertEquals(1, user.get(user.size() - 1).findElements(By.className("user-image")).size(), "the image is shown in the question");
     // The first turn created the conversation in the gateway, titled with the first question.
     conversationId = driver.findElement(By.id("messages")).getDomAttribute("data-conversation");
@@ -152,7 +160,7 @@ class WebPageSystemTest {
     WebElement listed = driver.findElement(By.cssSelector("#conversation-list li.current"));
     assertEquals(conversationId, listed.getDomAttribute("data-id"));
     assertEquals(QUESTION, listed.findElement(By.className("conversation")).getText());
-    firstAnswer = done.findElement(By.className("text")).getText();
+    firstAnswer = textOf(done);
     firstAnswerItem = done.getDomAttribute("data-item");
     assertTrue(firstAnswerItem != null && !firstAnswerItem.isBlank(), "the answer knows its recorded item");
   }
@@ -185,7 +193,7 @@ class WebPageSystemTest {
     assertTrue(groundingItem != null && !groundingItem.isBlank(), "the task turn was recorded: " + answer.getText());
     assertTrue((Boolean) js("return JSON.parse(localStorage.getItem('varco.results') || '{}')[arguments[0]] !== undefined",
         groundingItem), "the result is cached for a reload");
-    groundingAnswer = answer.findElement(By.className("text")).getText();
+    groundingAnswer = textOf(answer);
     groundingPhrases = phrases;
   }
 
@@ -264,14 +272,14 @@ class WebPageSystemTest {
     List<WebElement> bubbles = driver.findElements(By.cssSelector("#messages .message"));
     assertEquals(List.of("message user", "message assistant", "message user", "message assistant"),
         bubbles.stream().map(b -> b.getDomAttribute("class")).toList());
-    assertEquals(QUESTION, bubbles.get(0).findElement(By.className("text")).getText());
+    assertEquals(QUESTION, textOf(bubbles.get(0)));
     assertEquals(1, bubbles.get(0).findElements(By.className("user-image")).size(), "the question's image came back");
-    assertEquals(firstAnswer, bubbles.get(1).findElement(By.className("text")).getText());
+    assertEquals(firstAnswer, textOf(bubbles.get(1)));
     assertEquals(firstAnswerItem, bubbles.get(1).getDomAttribute("data-item"));
-    assertEquals(GROUNDING, bubbles.get(2).findElement(By.className("text")).getText());
+    assertEquals(GROUNDING, textOf(bubbles.get(2)));
     assertEquals("그라운딩", bubbles.get(2).findElement(By.className("task-tag")).getText());
     assertEquals(groundingItem, bubbles.get(3).getDomAttribute("data-item"));
-    assertEquals(groundingAnswer, bubbles.get(3).findElement(By.className("text")).getText());
+    assertEquals(groundingAnswer, textOf(bubbles.get(3)));
     WebElement result = bubbles.get(3).findElement(By.className("task-result"));
     assertEquals(String.valueOf(groundingPhrases), result.getDomAttribute("data-phrases"), "the cached boxes are drawn again");
     assertTrue(result.findElements(By.className("box")).size() >= groundingPhrases);
