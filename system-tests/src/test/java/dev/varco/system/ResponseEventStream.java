@@ -53,13 +53,14 @@ final class ResponseEventStream implements AutoCloseable {
   }
 
   /**
-   * Starts a long streamed turn of {@code conversation} (4000 sampled tokens: it runs for a good
+   * Starts a long streamed turn of {@code conversation} (up to 4000 tokens: it runs for a good
    * while) and returns once its first text arrived, so the turn is running now; {@link
-   * #responseId()} names it.
+   * #responseId()} names it. Greedy, so the tiny model's answer (and its length) is the same on
+   * every run: the turn cannot end early by chance.
    */
   static ResponseEventStream runningTurn(String gatewayUrl, String conversation)
       throws IOException, InterruptedException {
-    ObjectNode turn = ResponsesHttp.turn(conversation, 4000, 1.0,
+    ObjectNode turn = ResponsesHttp.turn(conversation, 4000, 0.0,
         ResponsesHttp.userMessage("Write a very long story about the sea.", null)).put("stream", true);
     ResponseEventStream stream = post(gatewayUrl, turn.toString());
     try {
