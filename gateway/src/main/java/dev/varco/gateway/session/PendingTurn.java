@@ -49,22 +49,9 @@ public final class PendingTurn {
     this.chatTurn = chatTurn;
   }
 
-  public TurnRequest request() {
-    return request;
-  }
-
-  public String responseId() {
-    return responseId;
-  }
-
   /** The id the assistant's answer item will have. */
   public String itemId() {
     return itemId;
-  }
-
-  /** The whole conversation as the model will see it (checked under the turn rules). */
-  public ChatTurn chatTurn() {
-    return chatTurn;
   }
 
   /** The response as it stands while the answer streams; null before {@link #generate}. */
