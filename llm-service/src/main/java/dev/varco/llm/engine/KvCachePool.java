@@ -1,6 +1,6 @@
 package dev.varco.llm.engine;
 
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import dev.varco.llm.model.KvFootprint;
 import dev.varco.llm.model.PromptContent;
 import java.util.ArrayList;
@@ -27,10 +27,10 @@ import java.util.function.Supplier;
 final class KvCachePool implements AutoCloseable {
   /** A buffer and the highest number of positions ever written to it (its pages stay allocated). */
   private static final class PooledBuffer {
-    final KvBufferCache.KvBuffer kv;
+    final KvCache kv;
     int touchedPositions;
 
-    PooledBuffer(KvBufferCache.KvBuffer kv) {
+    PooledBuffer(KvCache kv) {
       this.kv = kv;
     }
   }
@@ -51,7 +51,7 @@ final class KvCachePool implements AutoCloseable {
       this.reservedPositions = reservedPositions;
     }
 
-    KvBufferCache.KvBuffer kv() {
+    KvCache kv() {
       return buffer.kv;
     }
 
@@ -61,7 +61,7 @@ final class KvCachePool implements AutoCloseable {
     }
   }
 
-  private final Supplier<KvBufferCache.KvBuffer> newBuffer;
+  private final Supplier<KvCache> newBuffer;
   private final KvFootprint footprint;
   private final long budgetBytes;
   private final long idleTtlNanos;
@@ -76,7 +76,7 @@ final class KvCachePool implements AutoCloseable {
    * @param reuse false = every request gets a fresh buffer and nothing is kept
    */
   KvCachePool(
-      Supplier<KvBufferCache.KvBuffer> newBuffer, KvFootprint footprint, long budgetBytes, long idleTtlNanos, boolean reuse) {
+      Supplier<KvCache> newBuffer, KvFootprint footprint, long budgetBytes, long idleTtlNanos, boolean reuse) {
     this.newBuffer = newBuffer;
     this.footprint = footprint;
     this.budgetBytes = budgetBytes;

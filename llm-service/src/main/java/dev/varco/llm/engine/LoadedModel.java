@@ -59,7 +59,7 @@ public final class LoadedModel implements AutoCloseable {
         PromptTokenizer.load(llmDir.resolve("tokenizer.json"), workDir, template, llm.imageTokenId(), llm.eosTokenIds());
     DecoderModel decoder;
     try {
-      decoder = DecoderModel.load(llmDir, workDir, prefillChunkRows);
+      decoder = DecoderModel.load(llmDir, prefillChunkRows);
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;

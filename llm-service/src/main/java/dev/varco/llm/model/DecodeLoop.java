@@ -1,6 +1,6 @@
 package dev.varco.llm.model;
 
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -27,7 +27,7 @@ public final class DecodeLoop {
    */
   public GenerationResult run(
       PromptRows prompt, int maxTokens, TokenSampler sampler, BooleanSupplier cancelled, TokenListener listener) {
-    try (KvBufferCache.KvBuffer kv = model.newKvCache()) {
+    try (KvCache kv = model.newKvCache()) {
       DecodingSequence sequence =
           new DecodingSequence(model, prompt, kv, 0, maxTokens, contextLength, sampler, endOfTurnTokens, listener);
       while (!sequence.isFinished()) {

@@ -1,6 +1,6 @@
 package dev.varco.llm.model;
 
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -17,7 +17,7 @@ import java.util.Set;
 public final class DecodingSequence {
   private final DecoderModel model;
   private final PromptRows prompt;
-  private final KvBufferCache.KvBuffer kv;
+  private final KvCache kv;
   private final int reusedPositions;
   private final int maxTokens;
   private final TokenSampler sampler;
@@ -37,7 +37,7 @@ public final class DecodingSequence {
    * @throws IllegalArgumentException when prompt + maxTokens does not fit {@code contextLength}
    */
   public DecodingSequence(
-      DecoderModel model, PromptRows prompt, KvBufferCache.KvBuffer kv, int reusedPositions, int maxTokens,
+      DecoderModel model, PromptRows prompt, KvCache kv, int reusedPositions, int maxTokens,
       int contextLength, TokenSampler sampler, Set<Integer> endOfTurnTokens, TokenListener listener) {
     if (prompt.length() < 1) {
       throw new IllegalArgumentException("the prompt is empty");

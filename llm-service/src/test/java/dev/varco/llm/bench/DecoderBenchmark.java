@@ -2,7 +2,7 @@ package dev.varco.llm.bench;
 
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.SafeTensorSupport;
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.PromptRows;
@@ -244,10 +244,10 @@ public final class DecoderBenchmark {
       PhysicalCoreExecutor.overrideThreadCount(threads);
       Path work = Files.createDirectories(Path.of("target", "bench-work", "run-" + ProcessHandle.current().pid()));
       String loadBefore = loadAverage();
-      try (DecoderModel model = DecoderModel.load(dir, work, Integer.getInteger("bench.chunk", 4))) {
+      try (DecoderModel model = DecoderModel.load(dir, Integer.getInteger("bench.chunk", 4))) {
         int[] ids = new SplittableRandom(7).ints(prompt + 16, 0, model.vocabSize() - 2).toArray();
         // Warm-up: JIT and Jlama's lazily mapped pages (first touch of every weight).
-        try (KvBufferCache.KvBuffer kv = model.newKvCache()) {
+        try (KvCache kv = model.newKvCache()) {
           float[] logits = model.prefill(PromptRows.ofTokens(Arrays.copyOf(ids, 8)), 0, 8, 0, kv);
           TokenSampler sampler = new TokenSampler(SamplingSettings.greedy());
           for (int i = 0; i < 6; i++) {
@@ -255,7 +255,7 @@ public final class DecoderBenchmark {
           }
         }
         PromptRows rows = PromptRows.ofTokens(Arrays.copyOf(ids, prompt));
-        try (KvBufferCache.KvBuffer kv = model.newKvCache()) {
+        try (KvCache kv = model.newKvCache()) {
           long t0 = System.nanoTime();
           float[] logits = model.prefill(rows, 0, prompt, 0, kv);
           double prefillS = (System.nanoTime() - t0) / 1e9;

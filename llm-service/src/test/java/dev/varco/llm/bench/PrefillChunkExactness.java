@@ -1,6 +1,6 @@
 package dev.varco.llm.bench;
 
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.PromptRows;
@@ -36,14 +36,14 @@ public final class PrefillChunkExactness {
     System.out.println("kernels: " + TensorOperationsProvider.get().name());
     for (Path dir : new Path[] {f32, bf16}) {
       float[] reference;
-      try (DecoderModel model = DecoderModel.load(dir, work, 1); KvBufferCache.KvBuffer kv = model.newKvCache()) {
+      try (DecoderModel model = DecoderModel.load(dir, 1); KvCache kv = model.newKvCache()) {
         reference = null;
         for (int i = 0; i < length; i++) {
           reference = model.decode(tokens[i], i, kv);
         }
       }
       for (int chunk : chunks) {
-        try (DecoderModel model = DecoderModel.load(dir, work, chunk); KvBufferCache.KvBuffer kv = model.newKvCache()) {
+        try (DecoderModel model = DecoderModel.load(dir, chunk); KvCache kv = model.newKvCache()) {
           float[] got = model.prefill(PromptRows.ofTokens(tokens), 0, length, 0, kv);
           double worst = 0;
           for (int i = 0; i < got.length; i++) {

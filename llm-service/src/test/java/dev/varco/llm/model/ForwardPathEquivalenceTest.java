@@ -3,7 +3,7 @@ package dev.varco.llm.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import dev.varco.llm.TinyModelDirectory;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -55,11 +55,11 @@ class ForwardPathEquivalenceTest {
     int[] tokens = new SplittableRandom(7).ints(promptLength, 0, Math.min(vocab, 150000) - 2).toArray();
     float[][] reference = tokenByToken(llmDir, workDir, tokens);
     for (int chunk : List.of(1, 3, configuredPrefillChunkRows())) {
-      try (DecoderModel model = DecoderModel.load(llmDir, workDir, chunk)) {
+      try (DecoderModel model = DecoderModel.load(llmDir, chunk)) {
         PromptRows rows = PromptRows.ofTokens(tokens);
         // Prefill in two calls so the second continues at a non-zero start position.
         int split = promptLength / 3;
-        try (KvBufferCache.KvBuffer kv = model.newKvCache()) {
+        try (KvCache kv = model.newKvCache()) {
           float[] afterSplit = model.prefill(rows, 0, split, 0, kv);
           assertClose(reference[split - 1], afterSplit, "chunk " + chunk + " at " + split);
           float[] last = model.prefill(rows, split, promptLength, split, kv);
@@ -74,7 +74,7 @@ class ForwardPathEquivalenceTest {
     Path workDir = Files.createDirectories(Path.of("target", "equivalence-work"));
     int imageToken = TinyModelDirectory.prepare().llm().imageTokenId();
     int[] text = {9707, 11, 1879, 0, 126246, 144370, 91145, 13, 151645, 198};
-    try (DecoderModel model = DecoderModel.load(TinyModelDirectory.llmDir(), workDir, configuredPrefillChunkRows())) {
+    try (DecoderModel model = DecoderModel.load(TinyModelDirectory.llmDir(), configuredPrefillChunkRows())) {
       // An "image" whose rows are the embeddings of text[2..6] spliced where text[2..6] were.
       float[] rows = new float[5 * model.hiddenSize()];
       for (int i = 0; i < 5; i++) {
@@ -83,7 +83,7 @@ class ForwardPathEquivalenceTest {
       int[] withPlaceholder = {text[0], text[1], imageToken, text[7], text[8], text[9]};
       PromptRows spliced = PromptRows.splice(withPlaceholder, imageToken, List.of(new ImageEmbedding(5, model.hiddenSize(), rows)));
       assertEquals(text.length, spliced.length());
-      try (KvBufferCache.KvBuffer a = model.newKvCache(); KvBufferCache.KvBuffer b = model.newKvCache()) {
+      try (KvCache a = model.newKvCache(); KvCache b = model.newKvCache()) {
         float[] expected = model.prefill(PromptRows.ofTokens(text), 0, text.length, 0, a);
         assertClose(expected, model.prefill(spliced, 0, spliced.length(), 0, b), "spliced image rows");
       }
@@ -100,8 +100,8 @@ class ForwardPathEquivalenceTest {
   }
 
   private static float[][] tokenByToken(Path llmDir, Path workDir, int[] tokens) throws Exception {
-    try (DecoderModel model = DecoderModel.load(llmDir, workDir, 1);
-        KvBufferCache.KvBuffer kv = model.newKvCache()) {
+    try (DecoderModel model = DecoderModel.load(llmDir, 1);
+        KvCache kv = model.newKvCache()) {
       float[][] out = new float[tokens.length][];
       for (int i = 0; i < tokens.length; i++) {
         out[i] = model.decode(tokens[i], i, kv);

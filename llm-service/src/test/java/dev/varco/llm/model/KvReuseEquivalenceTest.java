@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import dev.varco.llm.TinyModelDirectory;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,12 +44,12 @@ class KvReuseEquivalenceTest {
     Files.createDirectories(workDir);
     SplittableRandom random = new SplittableRandom(11);
     int[] first = random.ints(23, 0, vocab).toArray();
-    try (DecoderModel model = DecoderModel.load(llmDir, workDir, 4)) {
+    try (DecoderModel model = DecoderModel.load(llmDir, 4)) {
       // Turn 1, then turn 2 = turn 1's prompt + its answer + new tokens: reuses all of turn 1.
       Run turn1;
       Run cold;
       Run warm;
-      try (KvBufferCache.KvBuffer kv = model.newKvCache()) {
+      try (KvCache kv = model.newKvCache()) {
         turn1 = run(model, PromptRows.ofTokens(first), kv, 0);
         int[] second = concat(first, turn1.tokens(), random.ints(9, 0, vocab).toArray());
         PromptRows turn2 = PromptRows.ofTokens(second);
@@ -59,7 +58,7 @@ class KvReuseEquivalenceTest {
         assertEquals(first.length + MAX_TOKENS - 1, shared);
         assertFootprint(model, kv, first.length + MAX_TOKENS - 1);
         warm = run(model, turn2, kv, shared);
-        try (KvBufferCache.KvBuffer fresh = model.newKvCache()) {
+        try (KvCache fresh = model.newKvCache()) {
           cold = run(model, turn2, fresh, 0);
         }
       }
@@ -68,14 +67,14 @@ class KvReuseEquivalenceTest {
 
       // A buffer holding a longer, diverging sequence: positions past the shared prefix are stale
       // and must be overwritten, never read.
-      try (KvBufferCache.KvBuffer kv = model.newKvCache()) {
+      try (KvCache kv = model.newKvCache()) {
         int[] diverging = concat(Arrays.copyOf(first, 10), random.ints(30, 0, vocab).toArray());
         Run other = run(model, PromptRows.ofTokens(diverging), kv, 0);
         PromptRows retry = PromptRows.ofTokens(concat(first, turn1.tokens(), new int[0]));
         int shared = other.content().sharedPrefixLength(retry.content());
         assertEquals(10, shared);
         Run reused = run(model, retry, kv, shared);
-        try (KvBufferCache.KvBuffer fresh = model.newKvCache()) {
+        try (KvCache fresh = model.newKvCache()) {
           Run expected = run(model, retry, fresh, 0);
           assertArrayEquals(expected.tokens(), reused.tokens());
           assertArrayEquals(expected.logprobs(), reused.logprobs(), 1e-6f);
@@ -84,7 +83,7 @@ class KvReuseEquivalenceTest {
     }
   }
 
-  private static Run run(DecoderModel model, PromptRows prompt, KvBufferCache.KvBuffer kv, int reused) {
+  private static Run run(DecoderModel model, PromptRows prompt, KvCache kv, int reused) {
     List<SampledToken> sampled = new ArrayList<>();
     DecodingSequence sequence = new DecodingSequence(
         model, prompt, kv, Math.min(reused, prompt.length() - 1), MAX_TOKENS, model.safePositions(),
@@ -101,24 +100,10 @@ class KvReuseEquivalenceTest {
     return new Run(tokens, logprobs, sequence.kvContent());
   }
 
-  /** Jlama's allocated pages (read from its private fields) hold exactly what KvFootprint says. */
-  private static void assertFootprint(DecoderModel model, KvBufferCache.KvBuffer kv, int positions) throws Exception {
-    Field pagesField = KvBufferCache.KvBuffer.class.getDeclaredField("pages");
-    pagesField.setAccessible(true);
-    Object[][] pages = (Object[][]) pagesField.get(kv);
-    long bytes = 0;
-    for (Object[] layerPages : pages) {
-      for (Object page : layerPages) {
-        if (page != null) {
-          Field tensorField = page.getClass().getDeclaredField("tensor");
-          tensorField.setAccessible(true);
-          var tensor = (com.github.tjake.jlama.tensor.AbstractTensor) tensorField.get(page);
-          bytes += tensor.size() * (long) model.kvElementBytes();
-        }
-      }
-    }
-    assertTrue(bytes > 0);
-    assertEquals(bytes, model.kvFootprint().bytes(positions), "KV bytes for " + positions + " positions");
+  /** The pages a cache allocated hold exactly what KvFootprint says. */
+  private static void assertFootprint(DecoderModel model, KvCache kv, int positions) {
+    assertTrue(kv.allocatedBytes() > 0);
+    assertEquals(kv.allocatedBytes(), model.kvFootprint().bytes(positions), "KV bytes for " + positions + " positions");
   }
 
   private static int[] concat(int[]... parts) {

@@ -8,7 +8,7 @@ import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import com.github.tjake.jlama.safetensors.WeightLoader;
 import com.github.tjake.jlama.tensor.AbstractTensor;
-import com.github.tjake.jlama.tensor.KvBufferCache;
+import dev.varco.llm.transformer.KvCache;
 import com.github.tjake.jlama.tensor.Q4ByteBufferTensor;
 import com.github.tjake.jlama.tensor.Q8ByteBufferTensor;
 import dev.varco.llm.TinyModelDirectory;
@@ -79,8 +79,8 @@ class WeightVariantsTest {
   }
 
   private static Run run(Path llmDir, Path workDir) {
-    try (DecoderModel model = DecoderModel.load(llmDir, workDir, 4);
-        KvBufferCache.KvBuffer kv = model.newKvCache()) {
+    try (DecoderModel model = DecoderModel.load(llmDir, 4);
+        KvCache kv = model.newKvCache()) {
       List<float[]> logits = new ArrayList<>();
       int[] tokens = new int[DECODE_STEPS];
       float[] next = model.prefill(PromptRows.ofTokens(PROMPT), 0, PROMPT.length, 0, kv);
@@ -255,14 +255,14 @@ class WeightVariantsTest {
     int[] tokens = new java.util.SplittableRandom(7).ints(24, 0, shape.vocab() - 2).toArray();
     Path workDir = ROOT.resolve("work");
     float[] reference;
-    try (DecoderModel model = DecoderModel.load(q4, workDir, 1); KvBufferCache.KvBuffer kv = model.newKvCache()) {
+    try (DecoderModel model = DecoderModel.load(q4, 1); KvCache kv = model.newKvCache()) {
       float[] last = null;
       for (int i = 0; i < tokens.length; i++) {
         last = model.decode(tokens[i], i, kv);
       }
       reference = last;
     }
-    try (DecoderModel model = DecoderModel.load(q4, workDir, 4); KvBufferCache.KvBuffer kv = model.newKvCache()) {
+    try (DecoderModel model = DecoderModel.load(q4, 4); KvCache kv = model.newKvCache()) {
       float[] chunked = model.prefill(PromptRows.ofTokens(tokens), 0, tokens.length, 0, kv);
       double diff = maxAbsDiff(reference, chunked);
       System.out.printf("q4 at hidden 896, chunks of 4 vs token by token: max |d logit| = %.3g%n", diff);
@@ -275,8 +275,8 @@ class WeightVariantsTest {
   void q4ChunkedPrefillMatchesTokenByToken() {
     Path workDir = ROOT.resolve("work");
     float[] chunked = runs.get(DecoderWeightType.Q4).logits().get(0);
-    try (DecoderModel model = DecoderModel.load(llmDirs.get(DecoderWeightType.Q4), workDir, 1);
-        KvBufferCache.KvBuffer kv = model.newKvCache()) {
+    try (DecoderModel model = DecoderModel.load(llmDirs.get(DecoderWeightType.Q4), 1);
+        KvCache kv = model.newKvCache()) {
       float[] last = null;
       for (int i = 0; i < PROMPT.length; i++) {
         last = model.decode(PROMPT[i], i, kv);

@@ -24,7 +24,7 @@ public record Qwen2TextConfig(
     List<Integer> eosTokenIds,
     ObjectNode json) {
 
-  static Qwen2TextConfig parse(JsonNode node) {
+  public static Qwen2TextConfig parse(JsonNode node) {
     if (!node.isObject()) {
       throw new UnsupportedCheckpointException("config.json text_config must be an object");
     }

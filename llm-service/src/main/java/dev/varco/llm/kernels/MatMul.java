@@ -1,0 +1,217 @@
+package dev.varco.llm.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code C = A · Wᵀ} for activation rows {@code A} (row-major, {@code K = w.cols()} floats per row)
+ * and a weight matrix {@code W} of any storage format: the matmul of every projection.
+ *
+ * <p>Blocked: the weight rows are cut into blocks sized to stay in the core's L2 cache; a block is
+ * widened once into an F32 panel and then multiplied by every activation row in 4 x 4 register
+ * tiles (4 rows of A times 4 rows of the panel, 16 vector accumulators along K). Blocks are the
+ * parallel tasks, so threads never share an output.
+ *
+ * <p>Every output element is one dot product computed the same way whatever the number of rows,
+ * the tile it falls in or the thread that runs it: vector FMAs along K in order, a fixed
+ * pairwise sum of the lanes, then the leftover columns in order. So a prompt prefilled in chunks
+ * of any size, or a row decoded alone or in a batch, gives bit-identical results.
+ */
+public final class MatMul {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = S.length();
+  /** Panel size a task widens before multiplying: well inside a core's L2 (512 KiB - 1 MiB). */
+  private static final int PANEL_FLOATS = 64 * 1024;
+  private static final int MAX_BLOCK_ROWS = 64;
+  private static final int TILE = 4;
+  private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
+
+  private MatMul() {}
+
+  /** Per-worker panels, grown on demand; owned by the thread that runs a forward pass. */
+  public static final class Scratch {
+    private final float[][] panels;
+
+    public Scratch(ParallelLoop loop) {
+      panels = new float[loop.threads()][];
+    }
+
+    float[] panel(int worker, int floats) {
+      float[] panel = panels[worker];
+      if (panel == null || panel.length < floats) {
+        panel = new float[floats];
+        panels[worker] = panel;
+      }
+      return panel;
+    }
+  }
+
+  /**
+   * Writes row m of the product to {@code c[m * ldc + cOffset .. + w.rows())}, for m < rows.
+   *
+   * @param a {@code rows x w.cols()} activations, row-major
+   */
+  public static void multiply(
+      ParallelLoop loop, Scratch scratch, float[] a, int rows, WeightMatrix w, float[] c, int ldc, int cOffset) {
+    int k = w.cols();
+    int n = w.rows();
+    if ((long) rows * k > a.length) {
+      throw new IllegalArgumentException(rows + " rows of " + k + " do not fit " + a.length + " activations");
+    }
+    if ((long) (rows - 1) * ldc + cOffset + n > c.length) {
+      throw new IllegalArgumentException("the output does not fit " + c.length + " floats");
+    }
+    int blockRows = blockRows(k);
+    int blocks = (n + blockRows - 1) / blockRows;
+    loop.run(blocks, (block, worker) -> {
+      int first = block * blockRows;
+      int count = Math.min(blockRows, n - first);
+      float[] panel = scratch.panel(worker, blockRows * k);
+      w.unpackRows(first, count, panel);
+      multiplyPanel(a, rows, k, panel, count, c, ldc, cOffset + first);
+    });
+  }
+
+  /** Weight rows per block: a multiple of the tile height whose F32 panel fits PANEL_FLOATS. */
+  static int blockRows(int k) {
+    int rows = Math.min(MAX_BLOCK_ROWS, PANEL_FLOATS / k);
+    return Math.max(TILE, rows - rows % TILE);
+  }
+
+  private static void multiplyPanel(float[] a, int rows, int k, float[] panel, int panelRows, float[] c, int ldc, int cCol) {
+    int fullRows = rows - rows % TILE;
+    int fullCols = panelRows - panelRows % TILE;
+    for (int m = 0; m < fullRows; m += TILE) {
+      for (int p = 0; p < fullCols; p += TILE) {
+        tile4x4(a, m, k, panel, p, c, ldc, cCol);
+      }
+      for (int p = fullCols; p < panelRows; p++) {
+        for (int r = m; r < m + TILE; r++) {
+          c[r * ldc + cCol + p] = dot(a, r * k, panel, p * k, k);
+        }
+      }
+    }
+    for (int m = fullRows; m < rows; m++) {
+      for (int p = 0; p < fullCols; p += TILE) {
+        tile1x4(a, m, k, panel, p, c, ldc, cCol);
+      }
+      for (int p = fullCols; p < panelRows; p++) {
+        c[m * ldc + cCol + p] = dot(a, m * k, panel, p * k, k);
+      }
+    }
+  }
+
+  private static void tile4x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol) {
+    int a0 = m * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    int w0 = p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+    FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+    FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+    FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    int bound = k - k % LANES;
+    for (int i = 0; i < bound; i += LANES) {
+      FloatVector x0 = FloatVector.fromArray(S, a, a0 + i);
+      FloatVector x1 = FloatVector.fromArray(S, a, a1 + i);
+      FloatVector x2 = FloatVector.fromArray(S, a, a2 + i);
+      FloatVector x3 = FloatVector.fromArray(S, a, a3 + i);
+      FloatVector y = FloatVector.fromArray(S, w, w0 + i);
+      c00 = x0.fma(y, c00);
+      c10 = x1.fma(y, c10);
+      c20 = x2.fma(y, c20);
+      c30 = x3.fma(y, c30);
+      y = FloatVector.fromArray(S, w, w1 + i);
+      c01 = x0.fma(y, c01);
+      c11 = x1.fma(y, c11);
+      c21 = x2.fma(y, c21);
+      c31 = x3.fma(y, c31);
+      y = FloatVector.fromArray(S, w, w2 + i);
+      c02 = x0.fma(y, c02);
+      c12 = x1.fma(y, c12);
+      c22 = x2.fma(y, c22);
+      c32 = x3.fma(y, c32);
+      y = FloatVector.fromArray(S, w, w3 + i);
+      c03 = x0.fma(y, c03);
+      c13 = x1.fma(y, c13);
+      c23 = x2.fma(y, c23);
+      c33 = x3.fma(y, c33);
+    }
+    int r0 = m * ldc + cCol + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+    c[r0] = finish(c00, a, a0, w, w0, bound, k);
+    c[r0 + 1] = finish(c01, a, a0, w, w1, bound, k);
+    c[r0 + 2] = finish(c02, a, a0, w, w2, bound, k);
+    c[r0 + 3] = finish(c03, a, a0, w, w3, bound, k);
+    c[r1] = finish(c10, a, a1, w, w0, bound, k);
+    c[r1 + 1] = finish(c11, a, a1, w, w1, bound, k);
+    c[r1 + 2] = finish(c12, a, a1, w, w2, bound, k);
+    c[r1 + 3] = finish(c13, a, a1, w, w3, bound, k);
+    c[r2] = finish(c20, a, a2, w, w0, bound, k);
+    c[r2 + 1] = finish(c21, a, a2, w, w1, bound, k);
+    c[r2 + 2] = finish(c22, a, a2, w, w2, bound, k);
+    c[r2 + 3] = finish(c23, a, a2, w, w3, bound, k);
+    c[r3] = finish(c30, a, a3, w, w0, bound, k);
+    c[r3 + 1] = finish(c31, a, a3, w, w1, bound, k);
+    c[r3 + 2] = finish(c32, a, a3, w, w2, bound, k);
+    c[r3 + 3] = finish(c33, a, a3, w, w3, bound, k);
+  }
+
+  private static void tile1x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol) {
+    int a0 = m * k;
+    int w0 = p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+    FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+    int bound = k - k % LANES;
+    for (int i = 0; i < bound; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, a0 + i);
+      c0 = x.fma(FloatVector.fromArray(S, w, w0 + i), c0);
+      c1 = x.fma(FloatVector.fromArray(S, w, w1 + i), c1);
+      c2 = x.fma(FloatVector.fromArray(S, w, w2 + i), c2);
+      c3 = x.fma(FloatVector.fromArray(S, w, w3 + i), c3);
+    }
+    int r = m * ldc + cCol + p;
+    c[r] = finish(c0, a, a0, w, w0, bound, k);
+    c[r + 1] = finish(c1, a, a0, w, w1, bound, k);
+    c[r + 2] = finish(c2, a, a0, w, w2, bound, k);
+    c[r + 3] = finish(c3, a, a0, w, w3, bound, k);
+  }
+
+  /** One dot product, computed exactly as the tiles compute each of theirs. */
+  public static float dot(float[] a, int aOffset, float[] b, int bOffset, int k) {
+    FloatVector acc = FloatVector.zero(S);
+    int bound = k - k % LANES;
+    for (int i = 0; i < bound; i += LANES) {
+      acc = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc);
+    }
+    return finish(acc, a, aOffset, b, bOffset, bound, k);
+  }
+
+  private static float finish(FloatVector acc, float[] a, int aOffset, float[] w, int wOffset, int from, int k) {
+    float sum = sumLanes(acc);
+    for (int i = from; i < k; i++) {
+      sum = Math.fma(a[aOffset + i], w[wOffset + i], sum);
+    }
+    return sum;
+  }
+
+  /**
+   * The lanes' sum by halving (lane i + lane i + L/2, ...): a fixed order, unlike
+   * {@code reduceLanes}, whose order the Vector API leaves open (and which may differ between
+   * interpreted and compiled code).
+   */
+  public static float sumLanes(FloatVector v) {
+    for (VectorShuffle<Float> half : HALVES) {
+      v = v.add(v.rearrange(half));
+    }
+    return v.lane(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] halvingShuffles() {
+    int steps = Integer.numberOfTrailingZeros(LANES);
+    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+    for (int s = 0, half = LANES / 2; s < steps; s++, half /= 2) {
+      int offset = half;
+      shuffles[s] = VectorShuffle.fromOp(S, i -> i ^ offset);
+    }
+    return shuffles;
+  }
+}

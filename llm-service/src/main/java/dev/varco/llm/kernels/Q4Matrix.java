@@ -1,0 +1,63 @@
+package dev.varco.llm.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Jlama's Q4 blocks: 32 weights of a row in 16 bytes plus one float32 scale. Byte j of a block
+ * holds weight j in its low nibble and weight j + 16 in its high nibble; value = (nibble - 8) x
+ * scale. Kept as stored (0.625 bytes per weight): widened only in the panel a kernel multiplies.
+ */
+public record Q4Matrix(MemorySegment packed, MemorySegment scales, int rows, int cols) implements WeightMatrix {
+  static final int BLOCK = 32;
+  private static final ValueLayout.OfFloat FLOAT_LE =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Byte> BYTES =
+      ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(FLOATS.length() * 8));
+
+  public Q4Matrix {
+    MatrixShapes.checkBlocks(cols, BLOCK);
+    MatrixShapes.check(packed.byteSize(), 0.5, rows, cols);
+    MatrixShapes.check(scales.byteSize(), 4.0 / BLOCK, rows, cols);
+  }
+
+  @Override
+  public void unpackRows(int firstRow, int count, float[] dest) {
+    long first = (long) firstRow * cols;
+    int total = count * cols;
+    int lanes = FLOATS.length();
+    int half = BLOCK / 2;
+    for (int block = 0; block < total; block += BLOCK) {
+      long blockIndex = (first + block) / BLOCK;
+      float scale = scales.get(FLOAT_LE, 4 * blockIndex);
+      long bytes = blockIndex * half;
+      if (lanes <= half) {
+        for (int j = 0; j < half; j += lanes) {
+          ByteVector q = ByteVector.fromMemorySegment(BYTES, packed, bytes + j, ByteOrder.LITTLE_ENDIAN);
+          ByteVector low = q.and((byte) 0x0F).sub((byte) 8);
+          ByteVector high = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+          ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block + j);
+          ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block + half + j);
+        }
+      } else {
+        for (int j = 0; j < half; j++) {
+          int b = packed.get(ValueLayout.JAVA_BYTE, bytes + j);
+          dest[block + j] = ((b & 0x0F) - 8) * scale;
+          dest[block + half + j] = (((b >> 4) & 0x0F) - 8) * scale;
+        }
+      }
+    }
+  }
+
+  @Override
+  public double bytesPerWeight() {
+    return 0.5 + 4.0 / BLOCK;
+  }
+}

@@ -1,0 +1,20 @@
+package dev.varco.llm.transformer;
+
+/**
+ * Where a tensor-parallel decoder adds up its shards' partial results: twice per layer, after the
+ * attention output projection and after the MLP down projection, each time {@code rows x hidden}
+ * floats that every rank must replace by the sum over all ranks (in rank order, so every rank
+ * holds the same bits). A single process holds whole layers and has nothing to add.
+ */
+public interface PartialSums {
+  PartialSums NONE = (layer, point, rows, count, width) -> {};
+
+  /** Where in a layer the sum is taken. */
+  enum Point {
+    ATTENTION_OUTPUT,
+    MLP_OUTPUT
+  }
+
+  /** Replaces {@code rows[0 .. count*width)} by its sum over all ranks. */
+  void allReduce(int layer, Point point, float[] rows, int count, int width);
+}

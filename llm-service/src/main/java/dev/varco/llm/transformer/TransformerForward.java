@@ -1,0 +1,306 @@
+package dev.varco.llm.transformer;
+
+import dev.varco.llm.kernels.MatMul;
+import dev.varco.llm.kernels.ParallelLoop;
+import dev.varco.llm.kernels.WeightMatrix;
+import dev.varco.model.checkpoint.Qwen2TextConfig;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Qwen2 decoder's forward pass over a batch of rows drawn from any number of sequences: every
+ * projection is one matmul over all rows of the batch (each weight matrix is read once per pass,
+ * however many sequences share it), attention runs per row on that row's own sequence's KV
+ * cache. A row's result depends only on its sequence's earlier positions, never on the batch it
+ * came in: prefill in chunks of any size, decode alone or beside others, give the same bits.
+ *
+ * <p>Not thread-safe: one thread (the engine's model thread) calls {@link #forward}; the kernels
+ * fan out to the {@link ParallelLoop}'s team.
+ */
+public final class TransformerForward implements AutoCloseable {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = S.length();
+  private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+  /** Rows per task for the row-wise steps (norms, rotary, activation). */
+  private static final int ROWS_PER_TASK = 8;
+
+  private final DecoderWeights weights;
+  private final ParallelLoop loop;
+  private final MatMul.Scratch scratch;
+  private final PartialSums sums;
+  private final RotaryTable rotary;
+  private final int hidden;
+  private final int heads;
+  private final int kvHeads;
+  private final int headDim;
+  private final int qWidth;
+  private final int kvWidth;
+  private final int qkvWidth;
+  private final int intermediate;
+  private final int vocab;
+  private final int contextLength;
+  private final float eps;
+  private final float scale;
+  private final float[][] attentionScratch;
+
+  private float[] normed = new float[0];
+  private float[] qkv = new float[0];
+  private float[] attention = new float[0];
+  private float[] projected = new float[0];
+  private float[] gateUp = new float[0];
+  private float[] activated = new float[0];
+
+  public TransformerForward(DecoderWeights weights, ParallelLoop loop, PartialSums sums) {
+    Qwen2TextConfig c = weights.config();
+    this.weights = weights;
+    this.loop = loop;
+    this.scratch = new MatMul.Scratch(loop);
+    this.sums = sums;
+    this.hidden = c.hiddenSize();
+    this.heads = c.numAttentionHeads();
+    this.kvHeads = c.numKeyValueHeads();
+    this.headDim = c.headDim();
+    this.qWidth = heads * headDim;
+    this.kvWidth = kvHeads * headDim;
+    this.qkvWidth = qWidth + 2 * kvWidth;
+    this.intermediate = c.intermediateSize();
+    this.vocab = weights.outputHead().rows();
+    this.contextLength = c.maxPositionEmbeddings();
+    this.eps = (float) c.rmsNormEps();
+    this.scale = (float) (1.0 / Math.sqrt(headDim));
+    this.rotary = new RotaryTable(headDim, c.ropeTheta(), contextLength);
+    this.attentionScratch = new float[loop.threads()][];
+  }
+
+  public int hiddenSize() {
+    return hidden;
+  }
+
+  public int vocabSize() {
+    return vocab;
+  }
+
+  /** Positions 0 .. contextLength-1 exist (the rotary table and KV caches end there). */
+  public int contextLength() {
+    return contextLength;
+  }
+
+  /** An empty KV cache for one sequence of this decoder. */
+  public KvCache newKvCache() {
+    return new KvCache(weights.layerCount(), kvWidth, contextLength);
+  }
+
+  /** Bytes a KV cache holds for {@code positions} positions. */
+  public long kvBytes(int positions) {
+    return KvCache.bytes(weights.layerCount(), kvWidth, positions);
+  }
+
+  /**
+   * Runs the rows of {@code sequences} (in that order, {@code hidden} floats each in {@code rows},
+   * which the pass overwrites) and returns the next-token logits after the last row of each
+   * sequence that wants them, in order.
+   */
+  public float[][] forward(List<SequenceRows> sequences, float[] rows) {
+    int total = 0;
+    for (SequenceRows s : sequences) {
+      if (s.startPosition() + s.rows() > contextLength) {
+        throw new IllegalArgumentException("positions up to " + (s.startPosition() + s.rows() - 1)
+            + " are beyond the context length of " + contextLength);
+      }
+      s.kv().ensureCapacity(s.startPosition() + s.rows());
+      total += s.rows();
+    }
+    if (rows.length < total * hidden) {
+      throw new IllegalArgumentException(total + " rows need " + total * hidden + " floats, got " + rows.length);
+    }
+    int[] rowSequence = new int[total];
+    int[] rowPosition = new int[total];
+    int row = 0;
+    for (int i = 0; i < sequences.size(); i++) {
+      SequenceRows s = sequences.get(i);
+      for (int r = 0; r < s.rows(); r++, row++) {
+        rowSequence[row] = i;
+        rowPosition[row] = s.startPosition() + r;
+      }
+    }
+    ensureScratch(total);
+    for (int layer = 0; layer < weights.layerCount(); layer++) {
+      layer(layer, weights.layer(layer), sequences, rows, total, rowSequence, rowPosition);
+    }
+    return logits(sequences, rows);
+  }
+
+  private void layer(
+      int index, DecoderWeights.Layer w, List<SequenceRows> sequences, float[] x, int total, int[] rowSequence, int[] rowPosition) {
+    normRows(x, w.inputNorm(), total);
+    MatMul.multiply(loop, scratch, normed, total, w.q(), qkv, qkvWidth, 0);
+    MatMul.multiply(loop, scratch, normed, total, w.k(), qkv, qkvWidth, qWidth);
+    MatMul.multiply(loop, scratch, normed, total, w.v(), qkv, qkvWidth, qWidth + kvWidth);
+    forRows(total, r -> {
+      int base = r * qkvWidth;
+      VectorMath.add(qkv, base, w.qBias(), 0, qWidth);
+      VectorMath.add(qkv, base + qWidth, w.kBias(), 0, kvWidth);
+      VectorMath.add(qkv, base + qWidth + kvWidth, w.vBias(), 0, kvWidth);
+      int position = rowPosition[r];
+      for (int h = 0; h < heads; h++) {
+        rotary.rotate(qkv, base + h * headDim, position);
+      }
+      for (int h = 0; h < kvHeads; h++) {
+        rotary.rotate(qkv, base + qWidth + h * headDim, position);
+      }
+      KvCache kv = sequences.get(rowSequence[r]).kv();
+      MemorySegment page = kv.page(position);
+      MemorySegment.copy(qkv, base + qWidth, page, FLOAT, kv.offset(index, false, position), kvWidth);
+      MemorySegment.copy(qkv, base + qWidth + kvWidth, page, FLOAT, kv.offset(index, true, position), kvWidth);
+    });
+    loop.run(total * heads, (task, worker) -> {
+      int r = task / heads;
+      attend(index, sequences.get(rowSequence[r]).kv(), rowPosition[r], r, task % heads, worker);
+    });
+    MatMul.multiply(loop, scratch, attention, total, w.o(), projected, hidden, 0);
+    sums.allReduce(index, PartialSums.Point.ATTENTION_OUTPUT, projected, total, hidden);
+    forRows(total, r -> VectorMath.add(x, r * hidden, projected, r * hidden, hidden));
+
+    normRows(x, w.postAttentionNorm(), total);
+    MatMul.multiply(loop, scratch, normed, total, w.gate(), gateUp, 2 * intermediate, 0);
+    MatMul.multiply(loop, scratch, normed, total, w.up(), gateUp, 2 * intermediate, intermediate);
+    forRows(total, r -> VectorMath.siluProduct(
+        gateUp, r * 2 * intermediate, gateUp, r * 2 * intermediate + intermediate, activated, r * intermediate, intermediate));
+    MatMul.multiply(loop, scratch, activated, total, w.down(), projected, hidden, 0);
+    sums.allReduce(index, PartialSums.Point.MLP_OUTPUT, projected, total, hidden);
+    forRows(total, r -> VectorMath.add(x, r * hidden, projected, r * hidden, hidden));
+  }
+
+  /**
+   * Causal attention of one row's head over positions 0..position of its sequence:
+   * softmax(q·k / sqrt(d)) weighted sum of the values, with the key/value head its group shares.
+   */
+  private void attend(int layer, KvCache kv, int position, int row, int head, int worker) {
+    int kvHead = head / (heads / kvHeads);
+    int q = row * qkvWidth + head * headDim;
+    long headBytes = (long) kvHead * headDim * Float.BYTES;
+    float[] scores = attentionScratch[worker];
+    if (scores == null || scores.length < position + 1) {
+      scores = new float[Math.max(position + 1, 256) * 2];
+      attentionScratch[worker] = scores;
+    }
+    float max = Float.NEGATIVE_INFINITY;
+    for (int t = 0; t <= position; t++) {
+      float s = dot(qkv, q, kv.page(t), kv.offset(layer, false, t) + headBytes) * scale;
+      scores[t] = s;
+      max = Math.max(max, s);
+    }
+    int count = position + 1;
+    int bound = count - count % LANES;
+    FloatVector sumVector = FloatVector.zero(S);
+    for (int t = 0; t < bound; t += LANES) {
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, scores, t).sub(max));
+      e.intoArray(scores, t);
+      sumVector = sumVector.add(e);
+    }
+    float sum = MatMul.sumLanes(sumVector);
+    for (int t = bound; t < count; t++) {
+      scores[t] = VectorMath.exp(scores[t] - max);
+      sum += scores[t];
+    }
+    int out = row * qWidth + head * headDim;
+    java.util.Arrays.fill(attention, out, out + headDim, 0f);
+    int vectorDims = headDim - headDim % LANES;
+    for (int t = 0; t < count; t++) {
+      MemorySegment page = kv.page(t);
+      long v = kv.offset(layer, true, t) + headBytes;
+      FloatVector weight = FloatVector.broadcast(S, scores[t]);
+      for (int d = 0; d < vectorDims; d += LANES) {
+        FloatVector acc = FloatVector.fromArray(S, attention, out + d);
+        FloatVector.fromMemorySegment(S, page, v + (long) d * Float.BYTES, ByteOrder.nativeOrder())
+            .fma(weight, acc)
+            .intoArray(attention, out + d);
+      }
+      for (int d = vectorDims; d < headDim; d++) {
+        attention[out + d] = Math.fma(page.get(FLOAT, v + (long) d * Float.BYTES), scores[t], attention[out + d]);
+      }
+    }
+    float inverse = 1f / sum;
+    for (int d = 0; d < headDim; d++) {
+      attention[out + d] *= inverse;
+    }
+  }
+
+  private float dot(float[] q, int qOffset, MemorySegment page, long kOffset) {
+    FloatVector acc = FloatVector.zero(S);
+    int vectorDims = headDim - headDim % LANES;
+    for (int d = 0; d < vectorDims; d += LANES) {
+      acc = FloatVector.fromArray(S, q, qOffset + d)
+          .fma(FloatVector.fromMemorySegment(S, page, kOffset + (long) d * Float.BYTES, ByteOrder.nativeOrder()), acc);
+    }
+    float sum = MatMul.sumLanes(acc);
+    for (int d = vectorDims; d < headDim; d++) {
+      sum = Math.fma(q[qOffset + d], page.get(FLOAT, kOffset + (long) d * Float.BYTES), sum);
+    }
+    return sum;
+  }
+
+  private float[][] logits(List<SequenceRows> sequences, float[] x) {
+    int wanted = (int) sequences.stream().filter(SequenceRows::wantsLogits).count();
+    float[][] result = new float[wanted][];
+    if (wanted == 0) {
+      return result;
+    }
+    float[] last = new float[wanted * hidden];
+    int end = 0;
+    int w = 0;
+    for (SequenceRows s : sequences) {
+      end += s.rows();
+      if (s.wantsLogits()) {
+        VectorMath.rmsNorm(x, (end - 1) * hidden, weights.finalNorm(), eps, last, w * hidden);
+        w++;
+      }
+    }
+    WeightMatrix head = weights.outputHead();
+    float[] logits = new float[wanted * vocab];
+    MatMul.multiply(loop, scratch, last, wanted, head, logits, vocab, 0);
+    for (int i = 0; i < wanted; i++) {
+      result[i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
+    }
+    return result;
+  }
+
+  private void normRows(float[] x, float[] weight, int total) {
+    forRows(total, r -> VectorMath.rmsNorm(x, r * hidden, weight, eps, normed, r * hidden));
+  }
+
+  private interface RowStep {
+    void run(int row);
+  }
+
+  private void forRows(int total, RowStep step) {
+    int tasks = (total + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    loop.run(tasks, (task, worker) -> {
+      int end = Math.min(total, (task + 1) * ROWS_PER_TASK);
+      for (int r = task * ROWS_PER_TASK; r < end; r++) {
+        step.run(r);
+      }
+    });
+  }
+
+  private void ensureScratch(int rows) {
+    if (normed.length >= rows * hidden) {
+      return;
+    }
+    normed = new float[rows * hidden];
+    qkv = new float[rows * qkvWidth];
+    attention = new float[rows * qWidth];
+    projected = new float[rows * hidden];
+    gateUp = new float[rows * 2 * intermediate];
+    activated = new float[rows * intermediate];
+  }
+
+  @Override
+  public void close() {
+    weights.close();
+  }
+}
