@@ -33,14 +33,18 @@ public interface LlmServiceConfig {
     @WithDefault("16")
     int maxWaitingRequests();
 
-    /** Requests decoding together, interleaved one forward step each. */
-    @WithDefault("4")
+    /** Requests on the model together, batched into one forward pass per step. */
+    @WithDefault("8")
     int maxRunningRequests();
+
+    /** Rows of one forward pass (the step's row budget): one per decoding request plus prefill chunks. */
+    @WithDefault("256")
+    int maxBatchRows();
 
     KvCache kvCache();
 
-    /** Prompt rows per forward call during prefill (see README: 4 is the largest exact chunk). */
-    @WithDefault("4")
+    /** Prompt rows one request may put into one forward pass. */
+    @WithDefault("256")
     int prefillChunkRows();
 
     /** Caps the context below what the model supports; absent = the model's limit. */

@@ -161,7 +161,8 @@ public class GenerationEngine {
         loaded.decoder()::newKvCache, loaded.decoder().kvFootprint(), config.llm().kvCache().maxBytes().asLongValue(),
         config.llm().kvCache().idleTtl().toNanos(), config.llm().kvCache().reuse());
     metrics.kvCache(pool);
-    new StepScheduler(loaded, pool, metrics, config.llm().maxRunningRequests(), ready).run(() -> stopping);
+    new StepScheduler(loaded, pool, metrics, config.llm().maxRunningRequests(), config.llm().maxBatchRows(), ready)
+        .run(() -> stopping);
     closeModel();
   }
 

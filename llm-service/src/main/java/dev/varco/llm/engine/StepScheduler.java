@@ -4,6 +4,7 @@ import dev.varco.llm.model.DecodingSequence;
 import dev.varco.llm.model.FinishReason;
 import dev.varco.llm.model.GenerationResult;
 import dev.varco.llm.model.SampledToken;
+import dev.varco.llm.transformer.SequenceRows;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,10 +19,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs on the model thread and owns the model from there on: admits prepared requests (first come,
- * first served) up to {@code max-running-requests} and the KV budget, then goes round the running
- * requests giving each one step (one forward call: a prefill chunk or one token) per round. So a
- * long generation, or a long image prefill, slows a short request down but never blocks it.
- * Cancelled requests leave at the next round.
+ * first served) up to {@code max-running-requests} and the KV budget, then runs steps: one
+ * forward pass per step over rows of all running requests (continuous batching, see
+ * {@link #stepAll}). A long generation, or a long image prefill, shares each step with a short
+ * request but never blocks it. Cancelled requests leave at the next step.
  */
 final class StepScheduler {
   private static final Logger LOG = Logger.getLogger(StepScheduler.class);
@@ -45,16 +46,28 @@ final class StepScheduler {
   private final KvCachePool pool;
   private final EngineMetrics metrics;
   private final int maxRunning;
+  private final int maxBatchRows;
+  private final int prefillChunkRows;
+  /** Which prefilling request goes first this step; rotates so prompts take turns. */
+  private int prefillTurn;
+  private float[] input = new float[0];
   private final BlockingQueue<PreparedJob> ready;
   private final Set<Integer> endOfTurnTokens;
   private final ArrayDeque<PreparedJob> waiting = new ArrayDeque<>();
   private final List<RunningRequest> running = new ArrayList<>();
 
-  StepScheduler(LoadedModel model, KvCachePool pool, EngineMetrics metrics, int maxRunning, BlockingQueue<PreparedJob> ready) {
+  StepScheduler(
+      LoadedModel model, KvCachePool pool, EngineMetrics metrics, int maxRunning, int maxBatchRows, BlockingQueue<PreparedJob> ready) {
+    if (maxBatchRows < maxRunning) {
+      throw new IllegalArgumentException("varco.llm.max-batch-rows (" + maxBatchRows
+          + ") must be at least varco.llm.max-running-requests (" + maxRunning + "): every decoding request needs its row");
+    }
     this.model = model;
     this.pool = pool;
     this.metrics = metrics;
     this.maxRunning = maxRunning;
+    this.maxBatchRows = maxBatchRows;
+    this.prefillChunkRows = model.decoder().prefillChunkRows();
     this.ready = ready;
     this.endOfTurnTokens = new HashSet<>(model.manifest().llm().eosTokenIds());
   }
@@ -151,33 +164,97 @@ final class StepScheduler {
     return request.deltas.add(token);
   }
 
-  /** One round: one step for every running request, in admission order. */
+  /**
+   * One scheduler step: ONE forward pass over the next rows of every running request, so each
+   * weight matrix is read once however many requests are served. Every decoding request
+   * contributes its one row; prefilling requests share what is left of the row budget in turn
+   * (the turn rotates each step, so a short prompt is never stuck behind a long one), each at most
+   * a prefill chunk.
+   */
   private void stepAll() {
     Iterator<RunningRequest> it = running.iterator();
     while (it.hasNext()) {
       RunningRequest request = it.next();
-      boolean failed = false;
       if (request.job.ticket().isCancelled()) {
         request.sequence.cancel();
-      } else {
-        try {
-          request.sequence.step();
-        } catch (RuntimeException e) {
-          LOG.errorf(e, "request %s failed on the model thread", request.job.requestId());
-          request.sequence.cancel();
-          request.job.sink().failed(e);
-          failed = true;
-        }
+        it.remove();
+        finishSafely(request, false);
+      }
+    }
+    if (running.isEmpty()) {
+      return;
+    }
+    List<RunningRequest> planned = new ArrayList<>();
+    List<Integer> plannedRows = new ArrayList<>();
+    int budget = maxBatchRows;
+    for (RunningRequest request : running) {
+      if (!request.sequence.isPrefilling()) {
+        planned.add(request);
+        plannedRows.add(1);
+        budget--;
+      }
+    }
+    List<RunningRequest> prefilling = running.stream().filter(r -> r.sequence.isPrefilling()).toList();
+    for (int i = 0; i < prefilling.size() && budget > 0; i++) {
+      RunningRequest request = prefilling.get((prefillTurn + i) % prefilling.size());
+      int rows = Math.min(budget, Math.min(prefillChunkRows, request.sequence.nextRowCount()));
+      planned.add(request);
+      plannedRows.add(rows);
+      budget -= rows;
+    }
+    prefillTurn++;
+    int totalRows = maxBatchRows - budget;
+    int hidden = model.decoder().hiddenSize();
+    if (input.length < totalRows * hidden) {
+      input = new float[totalRows * hidden];
+    }
+    List<SequenceRows> batch = new ArrayList<>(planned.size());
+    int offset = 0;
+    for (int i = 0; i < planned.size(); i++) {
+      batch.add(planned.get(i).sequence.takeRows(plannedRows.get(i), input, offset));
+      offset += plannedRows.get(i) * hidden;
+    }
+    float[][] logits;
+    try {
+      logits = model.decoder().forward(batch, input);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "a forward pass over %d requests failed on the model thread", planned.size());
+      for (RunningRequest request : planned) {
+        fail(request, e);
+      }
+      return;
+    }
+    int next = 0;
+    for (int i = 0; i < planned.size(); i++) {
+      RunningRequest request = planned.get(i);
+      float[] requestLogits = batch.get(i).wantsLogits() ? logits[next++] : null;
+      try {
+        request.sequence.completeStep(requestLogits);
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "request %s failed on the model thread", request.job.requestId());
+        fail(request, e);
+        continue;
       }
       if (request.sequence.isFinished()) {
-        it.remove();
-        try {
-          finish(request, failed);
-        } catch (RuntimeException e) {
-          // The model thread must survive whatever a sink does.
-          LOG.errorf(e, "finishing request %s failed", request.job.requestId());
-        }
+        running.remove(request);
+        finishSafely(request, false);
       }
+    }
+  }
+
+  private void fail(RunningRequest request, RuntimeException cause) {
+    request.sequence.cancel();
+    request.job.sink().failed(cause);
+    running.remove(request);
+    finishSafely(request, true);
+  }
+
+  private void finishSafely(RunningRequest request, boolean failed) {
+    try {
+      finish(request, failed);
+    } catch (RuntimeException e) {
+      // The model thread must survive whatever a sink does.
+      LOG.errorf(e, "finishing request %s failed", request.job.requestId());
     }
   }
 

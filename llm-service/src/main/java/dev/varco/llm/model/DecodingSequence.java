@@ -1,13 +1,16 @@
 package dev.varco.llm.model;
 
 import dev.varco.llm.transformer.KvCache;
+import dev.varco.llm.transformer.SequenceRows;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Set;
 
 /**
- * One request's generation as a series of small steps, so a scheduler can interleave several
- * requests on one model: each {@link #step} runs exactly one forward call (one prefill chunk, or
- * one decoded token) and then, once the prompt is in, samples the next token.
+ * One request's generation as a series of small steps, so a scheduler can batch several requests
+ * into one forward pass: {@link #takeRows} hands out its next rows (a prefill chunk, or the row of
+ * the last sampled token), {@link #completeStep} takes the logits after them and, once the prompt
+ * is in, samples the next token. {@link #step} does both for a sequence run alone.
  *
  * <p>The KV buffer is lent by the caller and may already hold the first {@code reusedPositions}
  * positions of this prompt (a cached prefix): prefill starts after them. End-of-turn tokens end
@@ -30,6 +33,8 @@ public final class DecodingSequence {
   private int prefilled;
   private int generated;
   private int pendingToken = -1;
+  /** Prompt rows handed out by the last takeRows, not yet completed (0 for a decode row). */
+  private int takenPrefillRows;
   private FinishReason finishReason;
 
   /**
@@ -66,27 +71,72 @@ public final class DecodingSequence {
     this.history = new TokenHistory(prompt.textTokenIds());
   }
 
-  /** Runs one forward call (and a sampling step once the prompt is in). */
+  /** Runs one forward pass of this sequence alone (and a sampling step once the prompt is in). */
   public void step() {
-    if (finishReason != null) {
-      throw new IllegalStateException("the sequence has finished: " + finishReason);
+    int rows = Math.min(nextRowCount(), model.prefillChunkRows());
+    float[] input = new float[rows * model.hiddenSize()];
+    SequenceRows planned = takeRows(rows, input, 0);
+    float[][] logits = model.forward(List.of(planned), input);
+    completeStep(planned.wantsLogits() ? logits[0] : null);
+  }
+
+  /** Rows this sequence would run next: what is left of the prompt, or 1 once it decodes. */
+  public int nextRowCount() {
+    requireRunning();
+    return prefilled < prompt.length() ? prompt.length() - prefilled : 1;
+  }
+
+  /** True while the prompt is not yet all in the KV cache. */
+  public boolean isPrefilling() {
+    return prefilled < prompt.length();
+  }
+
+  /**
+   * Writes this sequence's next {@code maxRows} rows (at most {@link #nextRowCount()}) into
+   * {@code dest} from {@code destOffset} and says where they go; the caller runs them in a forward
+   * pass (alone or batched with other sequences) and then calls {@link #completeStep}.
+   */
+  public SequenceRows takeRows(int maxRows, float[] dest, int destOffset) {
+    requireRunning();
+    if (maxRows < 1) {
+      throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
     }
-    float[] logits;
     if (prefilled < prompt.length()) {
-      int to = Math.min(prompt.length(), prefilled + model.prefillChunkRows());
-      logits = model.prefill(prompt, prefilled, to, prefilled, kv);
-      prefilled = to;
+      int rows = Math.min(maxRows, prompt.length() - prefilled);
+      prompt.copyRows(prefilled, rows, model.hiddenSize(), model::copyTokenEmbedding, dest, destOffset);
+      takenPrefillRows = rows;
+      return new SequenceRows(kv, prefilled, rows, prefilled + rows == prompt.length());
+    }
+    model.copyTokenEmbedding(pendingToken, dest, destOffset);
+    takenPrefillRows = 0;
+    return new SequenceRows(kv, prompt.length() + fedCount, 1, true);
+  }
+
+  /**
+   * Accounts for the rows of the last {@link #takeRows} after their forward pass: {@code logits}
+   * are the next-token logits after them (null for a prefill chunk that does not end the prompt).
+   */
+  public void completeStep(float[] logits) {
+    requireRunning();
+    if (takenPrefillRows > 0) {
+      prefilled += takenPrefillRows;
+      takenPrefillRows = 0;
       if (prefilled < prompt.length()) {
         return;
       }
     } else {
-      logits = model.decode(pendingToken, prompt.length() + fedCount, kv);
       if (fedCount == fed.length) {
         fed = Arrays.copyOf(fed, fed.length * 2);
       }
       fed[fedCount++] = pendingToken;
     }
     sample(logits);
+  }
+
+  private void requireRunning() {
+    if (finishReason != null) {
+      throw new IllegalStateException("the sequence has finished: " + finishReason);
+    }
   }
 
   private void sample(float[] logits) {

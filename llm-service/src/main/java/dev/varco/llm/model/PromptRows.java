@@ -126,7 +126,7 @@ public final class PromptRows {
    * (row-major, {@code count * hiddenSize} floats).
    */
   public void copyRows(int from, int count, DecoderModel model, float[] dest) {
-    copyRows(from, count, model.hiddenSize(), model::copyTokenEmbedding, dest);
+    copyRows(from, count, model.hiddenSize(), model::copyTokenEmbedding, dest, 0);
   }
 
   /** Looks up the embedding row of a token id. */
@@ -135,8 +135,11 @@ public final class PromptRows {
     void copy(int tokenId, float[] dest, int destOffset);
   }
 
-  /** As {@link #copyRows(int, int, DecoderModel, float[])} with an explicit token-row source. */
-  public void copyRows(int from, int count, int hiddenSize, TokenRows tokenRows, float[] dest) {
+  /**
+   * As {@link #copyRows(int, int, DecoderModel, float[])} with an explicit token-row source,
+   * writing from {@code dest[destStart]}.
+   */
+  public void copyRows(int from, int count, int hiddenSize, TokenRows tokenRows, float[] dest, int destStart) {
     if (from < 0 || count < 0 || from + count > length) {
       throw new IndexOutOfBoundsException("rows " + from + "+" + count + " of a prompt of " + length);
     }
@@ -148,7 +151,7 @@ public final class PromptRows {
       int hi = Math.min(from + count, segmentEnd);
       for (int position = lo; position < hi; position++) {
         int inSegment = position - segmentStart;
-        int destOffset = written * hiddenSize;
+        int destOffset = destStart + written * hiddenSize;
         switch (segment) {
           case TextSegment text -> tokenRows.copy(text.tokenIds()[inSegment], dest, destOffset);
           case ImageSegment image -> {

@@ -38,11 +38,11 @@ class PromptRowsTest {
   void rowsComeOutInPositionOrder() {
     PromptRows prompt = PromptRows.splice(new int[] {1, IMAGE, 2}, IMAGE, List.of(image(2, 100)));
     float[] all = new float[4 * HIDDEN];
-    prompt.copyRows(0, 4, HIDDEN, PromptRowsTest::tokenRow, all);
+    prompt.copyRows(0, 4, HIDDEN, PromptRowsTest::tokenRow, all, 0);
     assertArrayEquals(new float[] {1, 1, 1, 100, 101, 102, 103, 104, 105, 2, 2, 2}, all);
     // A window that starts inside the image and ends in the text after it.
     float[] window = new float[2 * HIDDEN];
-    prompt.copyRows(2, 2, HIDDEN, PromptRowsTest::tokenRow, window);
+    prompt.copyRows(2, 2, HIDDEN, PromptRowsTest::tokenRow, window, 0);
     assertArrayEquals(new float[] {103, 104, 105, 2, 2, 2}, window);
   }
 
@@ -62,6 +62,6 @@ class PromptRowsTest {
   @Test
   void imageRowsMustMatchTheDecoderWidth() {
     PromptRows prompt = PromptRows.splice(new int[] {IMAGE}, IMAGE, List.of(new ImageEmbedding(1, 2, new float[2])));
-    assertThrows(IllegalArgumentException.class, () -> prompt.copyRows(0, 1, HIDDEN, PromptRowsTest::tokenRow, new float[HIDDEN]));
+    assertThrows(IllegalArgumentException.class, () -> prompt.copyRows(0, 1, HIDDEN, PromptRowsTest::tokenRow, new float[HIDDEN], 0));
   }
 }
