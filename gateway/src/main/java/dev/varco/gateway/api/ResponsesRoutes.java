@@ -80,7 +80,10 @@ public class ResponsesRoutes {
         return;
       }
       if (ctx.response().closed()) {
-        return; // the client left while the model was described; the end handler freed the conversation
+        // The client left: the end handler frees the conversation, unless the connection dropped
+        // before it was added (end handlers added after the end never run), so free it here too.
+        pending.release();
+        return;
       }
       var responder = new ResponsesResponder(ctx.response(), context, json, request, pending);
       pending.generate(description.getName(), requestId, responder);
