@@ -253,3 +253,16 @@ export async function modelName(settings) {
     return null;
   }
 }
+
+/**
+ * The gateway's request limits ({max_body_bytes, max_image_bytes, max_images}), which the page
+ * checks before uploading; null when unknown (the gateway still refuses what is over them).
+ */
+export async function requestLimits() {
+  try {
+    const response = await fetch('/app/limits.json');
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}

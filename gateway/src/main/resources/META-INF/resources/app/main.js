@@ -4,7 +4,7 @@
 // task results' boxes (store.js).
 import {
   ApiError, addItems, assistantItem, conversationItems, createConversation, deleteConversation, fromItem,
-  listConversations, modelName, runTask, sendTurn, truncate, updateConversation, userItem,
+  listConversations, modelName, requestLimits, runTask, sendTurn, truncate, updateConversation, userItem,
 } from './api.js';
 import { defaultLanguage, translator } from './i18n.js';
 import { renderResult } from './overlay.js';
@@ -24,6 +24,8 @@ let task = 'chat';
 let attachment = null; // {dataUrl}
 let referringBox = null; // {x1, y1, x2, y2} in pixels of the original image
 let controller = null; // AbortController of the turn in flight
+/** The gateway's request limits (GET /app/limits.json), checked before anything is uploaded; null if unknown. */
+let limits = null;
 
 /** The caller's conversations as listed by the gateway, newest first: [{id, title, metadata}]. */
 let conversations = [];
@@ -43,26 +45,52 @@ function el(tag, className, text) {
   return node;
 }
 
-/** An ApiError (or any failure) as the page shows it: {status, message, param, code}. */
+/**
+ * An ApiError (or any failure) as the page shows it: {status, message, detail, param, code}. The
+ * message is the page's own, in its language, chosen by status and code; the gateway's message
+ * (English) is kept as the detail, for a bug report.
+ */
 function describe(e) {
   const error = e instanceof ApiError ? e.error : { message: String((e && e.message) || e) };
-  const shown = { status: e.status || '', message: error.message || String(e), type: error.type, param: error.param, code: error.code };
-  if (e.status === 401) {
-    shown.message = `${shown.message} — ${t('errorAuth')}`;
-    $('settings').open = true;
-  } else if (e.status === 409 && error.code === 'conversation_busy') {
-    shown.message = `${t('errorBusy')} (${shown.message})`;
-  } else if (e.status === 429) {
-    shown.message = `${t('errorRateLimit')} (${shown.message})`;
+  const status = e instanceof ApiError ? e.status : '';
+  return { status, message: explain(status, error), detail: error.message || String(e), param: error.param, code: error.code };
+}
+
+function explain(status, error) {
+  const about = `${error.param || ''} ${error.message || ''}`;
+  switch (status) {
+    case '': return t('errorNetwork');
+    case 400: return /image/i.test(about) ? t('errorImage') : t('errorInvalid');
+    case 401:
+      $('settings').open = true;
+      return t('errorAuth');
+    case 403: return error.code === 'loopback_only' ? t('errorForbidden') : t('errorOther');
+    case 404: return t('errorNotFound');
+    case 409: return error.code === 'conversation_busy' ? t('errorBusy') : t('errorOther');
+    case 413: return t('errorTooLarge');
+    case 429: return t('errorRateLimit');
+    case 502: case 503: return t('errorUnavailable');
+    case 504: return t('errorTimeout');
+    default: return status >= 500 ? t('errorServer') : t('errorOther');
   }
-  return shown;
 }
 
 function errorLine(error) {
   const line = el('p', 'error', `${t('error')} ${error.status || ''}: ${error.message}`);
   line.setAttribute('role', 'alert');
   if (error.param) line.append(el('code', null, ` (${error.param})`));
+  if (error.detail && error.detail !== error.message) {
+    const detail = el('span', 'detail', error.detail);
+    detail.lang = 'en'; // the gateway's own words
+    line.append(detail);
+  }
   return line;
+}
+
+/** A byte count as the page shows limits: MiB, one decimal unless whole. */
+function mib(bytes) {
+  const value = bytes / (1 << 20);
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
 }
 
 // ---- language ----
@@ -77,6 +105,7 @@ function applyLanguage() {
   $('lang-toggle').setAttribute('aria-label', t('languageLabel'));
   $('preview-image').alt = t('previewAlt');
   updateReferringHint();
+  updateTaskHint();
   renderConversations();
   renderMessages();
 }
@@ -168,8 +197,16 @@ function renderConversations() {
 
 $('more-conversations').addEventListener('click', () => loadConversations(true));
 
+/** Phones: the sidebar folds into a header; its menu button opens it over the page. */
+function setMenu(open) {
+  document.querySelector('.sidebar').classList.toggle('open', open);
+  $('menu-toggle').setAttribute('aria-expanded', String(open));
+}
+$('menu-toggle').addEventListener('click', () => setMenu(!document.querySelector('.sidebar').classList.contains('open')));
+
 /** Opens a stored conversation: its items, oldest first, rendered with any cached task boxes. */
 async function openConversation(id) {
+  setMenu(false);
   const entry = conversations.find((c) => c.id === id);
   const opening = { ...draft(), id, title: entry ? entry.title : '', metadata: entry ? entry.metadata : {}, state: 'loading' };
   current = opening;
@@ -209,6 +246,7 @@ function toMessages(items) {
     if (message.role === 'user') {
       if (message.images.length) image = message.images[message.images.length - 1];
     } else {
+      if (results.wasCut(message.id)) message.status = 'incomplete';
       const result = results.get(message.id);
       if (result) {
         message.result = result;
@@ -246,6 +284,7 @@ async function removeConversation(conversation) {
 }
 
 $('new-chat').addEventListener('click', () => {
+  setMenu(false);
   if (controller) controller.abort();
   current = draft();
   localStorage.removeItem(CURRENT);
@@ -272,6 +311,7 @@ function renderMessage(message) {
     return bubble;
   }
   bubble.dataset.state = message.state || 'done';
+  bubble.dataset.status = message.status || '';
   bubble.dataset.deltas = String(message.deltas || 0);
   bubble.append(el('p', 'text', message.text || ''));
   const status = el('p', 'status');
@@ -328,6 +368,11 @@ function attachFile(file) {
     showComposerError(t('imageType'));
     return;
   }
+  // Checked here, before the file is even read: the gateway would refuse it only after the upload.
+  if (limits && file.size > limits.max_image_bytes) {
+    showComposerError(t('imageTooLarge', { size: mib(file.size), limit: mib(limits.max_image_bytes) }));
+    return;
+  }
   const reader = new FileReader();
   reader.onload = () => {
     attachment = { dataUrl: reader.result };
@@ -369,7 +414,20 @@ function selectTask(name) {
   }
   $('preview').classList.toggle('referring', name === 'referring');
   updateReferringHint();
+  updateTaskHint();
 }
+
+/** What the chosen task does with the typed text, said before sending (OCR takes none). */
+function updateTaskHint() {
+  const hint = $('task-hint');
+  hint.hidden = task !== 'ocr' && task !== 'grounding';
+  hint.textContent = hint.hidden ? '' : t(`taskHint_${task}`);
+  const ocrText = task === 'ocr' && $('input').value.trim() !== '';
+  if (ocrText) showComposerError(t('ocrNoText'));
+  else if ($('composer-error').textContent === t('ocrNoText')) showComposerError('');
+}
+
+$('input').addEventListener('input', updateTaskHint);
 
 for (const button of document.querySelectorAll('#tasks button')) {
   button.addEventListener('click', () => selectTask(button.dataset.task));
@@ -486,6 +544,13 @@ async function send() {
     }
   }
   if (!text && !image) return;
+  if (task === 'ocr' && text) { showComposerError(t('ocrNoText')); return; }
+  // The request body is about the base64 image plus the text (UTF-8, at most 3 bytes a UTF-16 unit).
+  const estimate = (image ? image.length : 0) + 3 * text.length + 4096;
+  if (limits && estimate > limits.max_body_bytes) {
+    showComposerError(t('bodyTooLarge', { size: mib(estimate), limit: mib(limits.max_body_bytes) }));
+    return;
+  }
   showComposerError('');
 
   // A task reusing the conversation's last image shows (and records) the question without it.
@@ -510,6 +575,7 @@ async function send() {
       $('messages').scrollTop = $('messages').scrollHeight;
     }
   };
+  const fresh = !conversation.id;
   try {
     const id = await ensureConversation(conversation, text || t(`task_${task}`));
     if (!varcoTask) {
@@ -519,6 +585,7 @@ async function send() {
       answer.id = done.itemId;
       answer.usage = done.usage;
       answer.state = 'done';
+      if (done.status === 'incomplete') results.put(answer.id, null, { incomplete: true });
     } else {
       const done = await runTask({ turn: { text, image }, task: varcoTask, settings, signal, onDelta });
       answer.text = done.text;
@@ -534,7 +601,7 @@ async function send() {
         answer.id = item ? item.id : null;
         const asked = created.find((c) => c.role === 'user');
         if (asked) question.id = asked.id;
-        results.put(answer.id, done.result);
+        results.put(answer.id, done.result, { incomplete: answer.status === 'incomplete' });
       } catch (e) {
         answer.notRecorded = describe(e);
       }
@@ -546,11 +613,34 @@ async function send() {
       answer.state = 'error';
       answer.error = describe(e);
     }
+    if (fresh && conversation.id) await dropIfEmpty(conversation);
   } finally {
     controller = null;
     setBusy(false);
     if (current === conversation) bubble = replaceBubble(index, answer);
   }
+}
+
+/**
+ * A conversation this turn created, left without a recorded item (the turn failed or was stopped):
+ * deleted again, so no empty titled conversation stays in the list; the page keeps it as a draft.
+ */
+async function dropIfEmpty(conversation) {
+  try {
+    if ((await conversationItems(settings, conversation.id)).length) return;
+    await deleteConversation(settings, conversation.id);
+  } catch {
+    return; // left as it is: the list shows what the gateway holds
+  }
+  conversations = conversations.filter((c) => c.id !== conversation.id);
+  conversation.id = null;
+  conversation.title = '';
+  conversation.metadata = {};
+  if (current === conversation) {
+    localStorage.removeItem(CURRENT);
+    $('messages').dataset.conversation = '';
+  }
+  renderConversations();
 }
 
 $('composer').addEventListener('submit', (e) => {
@@ -578,6 +668,7 @@ window.varcoDrawResult = (result, imageUrl) => {
 
 async function start() {
   applyLanguage();
+  limits = await requestLimits();
   showModel();
   await loadConversations();
   const saved = localStorage.getItem(CURRENT);

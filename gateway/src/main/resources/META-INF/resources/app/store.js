@@ -1,8 +1,8 @@
 // What the page keeps in the browser besides its settings. Conversations live in the gateway
-// (api.js); the one thing the gateway does not keep is the parsed result of a VARCO task (the
-// boxes), which the page caches here, keyed by the id of the assistant item that recorded the
-// task's answer, so a reload can draw the boxes again. Absent (another browser, cleared storage,
-// evicted): the answer shows as text only.
+// (api.js); what the gateway's items do not carry is the parsed result of a VARCO task (the boxes)
+// and whether an answer was cut at max tokens (items list as completed). The page caches both here,
+// keyed by the id of the assistant item that recorded the answer, so a reload shows them again.
+// Absent (another browser, cleared storage, evicted): the answer shows as text only.
 
 const KEY = 'varco.results';
 const LEGACY = 'varco.conversations'; // the page's own conversation list before server-side conversations
@@ -33,11 +33,20 @@ export class ResultCache {
     return entry && entry.result ? entry.result : null;
   }
 
-  /** Keeps a result for an assistant item; the oldest entries go past MAX_ENTRIES. */
-  put(itemId, result) {
-    if (!itemId || !result) return;
+  /** Whether the assistant item's answer was cut at max tokens. */
+  wasCut(itemId) {
+    const entry = itemId ? this.read()[itemId] : null;
+    return Boolean(entry && entry.incomplete);
+  }
+
+  /**
+   * Keeps what the page knows of an assistant item (a task result, or null; whether it was cut);
+   * the oldest entries go past MAX_ENTRIES.
+   */
+  put(itemId, result, { incomplete = false } = {}) {
+    if (!itemId || (!result && !incomplete)) return;
     const all = this.read();
-    all[itemId] = { result, at: Date.now() };
+    all[itemId] = { result, incomplete, at: Date.now() };
     const ids = Object.keys(all).sort((a, b) => (all[a].at || 0) - (all[b].at || 0));
     for (const id of ids.slice(0, Math.max(0, ids.length - MAX_ENTRIES))) delete all[id];
     this.write(all);

@@ -160,6 +160,9 @@ class WebPageSystemTest {
     WebElement listed = driver.findElement(By.cssSelector("#conversation-list li.current"));
     assertEquals(conversationId, listed.getDomAttribute("data-id"));
     assertEquals(QUESTION, listed.findElement(By.className("conversation")).getText());
+    // 24 tokens of a random model: cut at max tokens (an end-of-text token among them is a 1-in-thousands chance).
+    assertEquals("incomplete", done.getDomAttribute("data-status"), done.getText());
+    assertEquals("최대 토큰 수에서 답변이 끊겼습니다", done.findElement(By.className("status")).getText());
     firstAnswer = textOf(done);
     firstAnswerItem = done.getDomAttribute("data-item");
     assertTrue(firstAnswerItem != null && !firstAnswerItem.isBlank(), "the answer knows its recorded item");
@@ -199,45 +202,63 @@ class WebPageSystemTest {
 
   @Test
   @Order(3)
-  void aResultIsDrawnAsBoxesOverTheImageAtTheirPixelPlaces() throws Exception {
-    // Built as the gateway builds it (README "VARCO tasks") for a 320x240 image.
+  void resultsAreDrawnAsBoxesAtTheirPixelPlacesOverWideAndTallPhotos() throws Exception {
+    // Photo-sized, both orientations: the page shows them scaled down, and the boxes must follow the
+    // displayed image itself, not a wider or taller frame around it.
+    drawAndCheckBoxes(1920, 1080, "05-boxes-wide");
+    drawAndCheckBoxes(1080, 1920, "05-boxes-tall");
+    drawAndCheckBoxes(320, 240, "05-boxes-small");
+  }
+
+  /** Draws a result built as the gateway builds it (README "VARCO tasks") and measures each box. */
+  private static void drawAndCheckBoxes(int width, int height, String screenshot) {
+    int[][] pixels = {
+        {width / 10, height / 10, width / 2, height / 2},
+        {width * 6 / 10, height * 2 / 10, width * 9 / 10, height * 7 / 10},
+        {0, height / 2, width, height}};
+    List<Map<String, Object>> boxes = new ArrayList<>();
+    for (int[] p : pixels) {
+      boxes.add(Map.of("normalized", List.of((double) p[0] / width, (double) p[1] / height, (double) p[2] / width,
+          (double) p[3] / height), "pixels", List.of(p[0], p[1], p[2], p[3])));
+    }
     Map<String, Object> result = Map.of(
-        "type", "grounding", "image", Map.of("width", 320, "height", 240), "text", "두 마리 고양이 and a sofa",
+        "type", "grounding", "image", Map.of("width", width, "height", height), "text", "두 마리 고양이 and a sofa",
         "phrases", List.of(
-            Map.of("text", "두 마리 고양이", "start", 0, "end", 8, "boxes", List.of(
-                Map.of("normalized", List.of(0.1, 0.1, 0.5, 0.5), "pixels", List.of(32, 24, 160, 120)),
-                Map.of("normalized", List.of(0.6, 0.2, 0.9, 0.7), "pixels", List.of(192, 48, 288, 168)))),
-            Map.of("text", "a sofa", "start", 13, "end", 19, "boxes", List.of(
-                Map.of("normalized", List.of(0.0, 0.5, 1.0, 1.0), "pixels", List.of(0, 120, 320, 240))))),
+            Map.of("text", "두 마리 고양이", "start", 0, "end", 8, "boxes", boxes.subList(0, 2)),
+            Map.of("text", "a sofa", "start", 13, "end", 19, "boxes", boxes.subList(2, 3))),
         "ocr_lines", List.of(), "skipped", List.of(), "skipped_count", 0);
     WebElement figure = (WebElement) js("return window.varcoDrawResult(arguments[0], arguments[1])",
-        result, TestImages.dataUrl("image/png", TestImages.png(320, 240)));
+        result, TestImages.dataUrl("image/jpeg", TestImages.jpeg(width, height)));
     wait(Duration.ofSeconds(10)).until(d -> (Boolean) js(
         "const i = arguments[0].querySelector('img'); return i.complete && i.naturalWidth > 0", figure));
-    List<WebElement> boxes = figure.findElements(By.className("box"));
-    assertEquals(3, boxes.size());
+    List<WebElement> drawn = figure.findElements(By.className("box"));
+    assertEquals(3, drawn.size());
     assertEquals(List.of("두 마리 고양이", "두 마리 고양이", "a sofa"),
-        boxes.stream().map(b -> b.findElement(By.className("box-label")).getText()).toList());
+        drawn.stream().map(b -> b.findElement(By.className("box-label")).getText()).toList());
     WebElement image = figure.findElement(By.tagName("img"));
-    double scale = image.getRect().getWidth() / 320.0;
-    assertTrue(scale > 0.2, "the image is displayed");
-    int[][] expected = {{32, 24, 160, 120}, {192, 48, 288, 168}, {0, 120, 320, 240}};
-    for (int i = 0; i < expected.length; i++) {
+    @SuppressWarnings("unchecked")
+    Map<String, Number> shown = (Map<String, Number>) js(
+        "const i = arguments[0].getBoundingClientRect(); return {w: i.width, h: i.height};", image);
+    double scaleX = shown.get("w").doubleValue() / width;
+    double scaleY = shown.get("h").doubleValue() / height;
+    assertTrue(scaleX > 0.05 && Math.abs(scaleX - scaleY) < 0.01, "the image keeps its aspect ratio: " + shown);
+    for (int i = 0; i < pixels.length; i++) {
       @SuppressWarnings("unchecked")
       Map<String, Number> r = (Map<String, Number>) js(
           "const b = arguments[0].getBoundingClientRect(), i = arguments[1].getBoundingClientRect();"
-              + "return {x: b.left - i.left, y: b.top - i.top, w: b.width, h: b.height};", boxes.get(i), image);
-      assertNear(expected[i][0] * scale, r.get("x"), "box " + i + " left");
-      assertNear(expected[i][1] * scale, r.get("y"), "box " + i + " top");
-      assertNear((expected[i][2] - expected[i][0]) * scale, r.get("w"), "box " + i + " width");
-      assertNear((expected[i][3] - expected[i][1]) * scale, r.get("h"), "box " + i + " height");
+              + "return {x: b.left - i.left, y: b.top - i.top, w: b.width, h: b.height};", drawn.get(i), image);
+      String what = width + "x" + height + " box " + i;
+      assertNear(pixels[i][0] * scaleX, r.get("x"), what + " left");
+      assertNear(pixels[i][1] * scaleY, r.get("y"), what + " top");
+      assertNear((pixels[i][2] - pixels[i][0]) * scaleX, r.get("w"), what + " width");
+      assertNear((pixels[i][3] - pixels[i][1]) * scaleY, r.get("h"), what + " height");
     }
-    List<Object> colours = boxes.stream().map(b -> js("return getComputedStyle(arguments[0]).borderTopColor", b)).toList();
+    List<Object> colours = drawn.stream().map(b -> js("return getComputedStyle(arguments[0]).borderTopColor", b)).toList();
     assertEquals(colours.get(0), colours.get(1), "the boxes of one phrase share a colour");
     assertFalse(colours.get(0).equals(colours.get(2)), "another phrase has another colour");
     assertEquals("그라운딩: 구문 2개, OCR 줄 0개, 건너뜀 0개", figure.findElement(By.className("task-summary")).getText());
     new org.openqa.selenium.interactions.Actions(driver).scrollToElement(figure).perform();
-    screenshot("05-boxes");
+    screenshot(screenshot);
   }
 
   @Test
@@ -276,6 +297,8 @@ class WebPageSystemTest {
     assertEquals(1, bubbles.get(0).findElements(By.className("user-image")).size(), "the question's image came back");
     assertEquals(firstAnswer, textOf(bubbles.get(1)));
     assertEquals(firstAnswerItem, bubbles.get(1).getDomAttribute("data-item"));
+    assertEquals("최대 토큰 수에서 답변이 끊겼습니다", bubbles.get(1).findElement(By.className("status")).getText(),
+        "the cut-at-max-tokens note survives the reload");
     assertEquals(GROUNDING, textOf(bubbles.get(2)));
     assertEquals("그라운딩", bubbles.get(2).findElement(By.className("task-tag")).getText());
     assertEquals(groundingItem, bubbles.get(3).getDomAttribute("data-item"));
@@ -300,7 +323,8 @@ class WebPageSystemTest {
     assertEquals(QUESTION, data.get(0).get("content").get(1).get("text").asText());
     assertTrue(data.get(0).get("content").get(0).get("image_url").asText().startsWith("data:image/png;base64,"));
     assertEquals(firstAnswerItem, data.get(1).get("id").asText());
-    assertEquals(firstAnswer, data.get(1).get("content").get(0).get("text").asText());
+    // Line ends compared as lines: a carriage return in the random answer reached the page's DOM as a plain newline.
+    assertEquals(lines(firstAnswer), lines(data.get(1).get("content").get(0).get("text").asText()));
     assertEquals(List.of("input_image", "input_text"), types(data.get(2)), "the task's image and text");
     assertEquals(GROUNDING, data.get(2).get("content").get(1).get("text").asText());
     assertEquals(groundingItem, data.get(3).get("id").asText());
@@ -360,6 +384,130 @@ class WebPageSystemTest {
 
   @Test
   @Order(8)
+  void aFailedFirstTurnLeavesNoConversationAndItsErrorIsInThePagesLanguage() throws Exception {
+    int listedBefore = driver.findElements(By.cssSelector("#conversation-list li")).size();
+    driver.findElement(By.id("new-chat")).click();
+    Path corrupt = WORK.resolve("corrupt.png");
+    Files.writeString(corrupt, "this is not a PNG file");
+    driver.findElement(By.id("file-input")).sendKeys(corrupt.toString());
+    wait(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("preview")).isDisplayed());
+    driver.findElement(By.id("input")).sendKeys("이 사진은 무엇인가요?", Keys.ENTER);
+    wait(ANSWER_TIMEOUT).until(d -> !"streaming".equals(lastAssistant().getDomAttribute("data-state")));
+    WebElement answer = lastAssistant();
+    screenshot("10-failed-first-turn");
+    assertEquals("error", answer.getDomAttribute("data-state"), answer.getText());
+    WebElement error = answer.findElement(By.className("error"));
+    // The gateway's 400 is explained in Korean; its own (English) words stay beside it, marked as such.
+    assertTrue(error.getText().startsWith("오류 400: 이미지를 읽을 수 없습니다"), error.getText());
+    assertEquals("en", error.findElement(By.className("detail")).getDomAttribute("lang"));
+    // Nothing was recorded, so the conversation the turn opened is gone: not listed, not on the gateway.
+    wait(Duration.ofSeconds(10)).until(d -> "".equals(d.findElement(By.id("messages")).getDomAttribute("data-conversation")));
+    assertEquals(listedBefore, driver.findElements(By.cssSelector("#conversation-list li")).size());
+    JsonNode list = getJson("/v1/conversations?limit=100");
+    for (JsonNode conversation : list.get("data")) {
+      assertFalse("이 사진은 무엇인가요?".equals(conversation.path("metadata").path("title").asText()),
+          "an empty conversation was left behind: " + conversation);
+    }
+    List<String> severe = severeBrowserLogs();
+    assertTrue(severe.stream().allMatch(m -> m.contains("/v1/responses") && m.contains("400")), "browser console errors: " + severe);
+  }
+
+  @Test
+  @Order(9)
+  void anImageOverTheLimitIsRefusedBeforeUpload() throws Exception {
+    @SuppressWarnings("unchecked")
+    Map<String, Number> limits = (Map<String, Number>) js(
+        "return fetch('/app/limits.json').then(r => r.json())");
+    long maxImage = limits.get("max_image_bytes").longValue();
+    assertEquals(20L << 20, maxImage, "the stack's configured varco.gateway.max-image-bytes");
+    assertEquals(64L << 20, limits.get("max_body_bytes").longValue());
+    Path big = WORK.resolve("too-big.png");
+    try (var out = Files.newOutputStream(big)) {
+      out.write(TestImages.png(16, 16));
+      out.write(new byte[(int) maxImage]);
+    }
+    driver.findElement(By.id("file-input")).sendKeys(big.toString());
+    WebElement error = driver.findElement(By.id("composer-error"));
+    wait(Duration.ofSeconds(10)).until(d -> error.isDisplayed());
+    screenshot("11-too-big");
+    assertTrue(error.getText().contains("이미지가 너무 큽니다") && error.getText().contains("20 MiB"), error.getText());
+    assertFalse(driver.findElement(By.id("preview")).isDisplayed(), "not attached");
+    assertTrue(severeBrowserLogs().isEmpty(), "nothing was sent");
+  }
+
+  @Test
+  @Order(10)
+  void ocrWithTypedTextIsExplainedBeforeSending() {
+    int bubbles = driver.findElements(By.cssSelector("#messages .message")).size();
+    driver.findElement(By.cssSelector("#tasks button[data-task='ocr']")).click();
+    WebElement hint = driver.findElement(By.id("task-hint"));
+    assertTrue(hint.isDisplayed() && hint.getText().contains("질문 없이"), hint.getText());
+    driver.findElement(By.id("file-input")).sendKeys(picture.toString());
+    wait(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("preview-image")).isDisplayed());
+    driver.findElement(By.id("input")).sendKeys("글자를 읽어줘");
+    WebElement error = driver.findElement(By.id("composer-error"));
+    wait(Duration.ofSeconds(5)).until(d -> error.isDisplayed());
+    assertTrue(error.getText().contains("OCR") && error.getText().contains("입력한 글"), error.getText());
+    driver.findElement(By.id("send")).click();
+    screenshot("12-ocr-text");
+    assertEquals(bubbles, driver.findElements(By.cssSelector("#messages .message")).size(), "nothing was sent");
+    driver.findElement(By.id("input")).clear();
+    driver.findElement(By.id("remove-image")).click();
+    driver.findElement(By.cssSelector("#tasks button[data-task='chat']")).click();
+  }
+
+  @Test
+  @Order(11)
+  void usableOnA390PixelWideScreen() {
+    // A phone's screen as Chromium's device emulation gives it (the viewport meta tag applies).
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+    try {
+      wait(Duration.ofSeconds(10)).until(d -> ((Number) js("return document.documentElement.clientWidth")).intValue() <= 400);
+      long viewport = ((Number) js("return document.documentElement.clientWidth")).longValue();
+      assertTrue(((Number) js("return document.documentElement.scrollWidth")).longValue() <= viewport,
+          "no sideways scrolling");
+      for (String id : List.of("input", "send", "attach", "messages")) {
+        WebElement element = driver.findElement(By.id(id));
+        assertTrue(element.isDisplayed(), id + " is shown");
+        var rect = element.getRect();
+        assertTrue(rect.getX() >= 0 && rect.getX() + rect.getWidth() <= viewport, id + " fits the width: " + rect);
+      }
+      assertTrue(driver.findElement(By.id("messages")).getRect().getWidth() >= 300, "the messages get the width");
+      // The conversation list folds behind a menu button and opens over the page.
+      WebElement menu = driver.findElement(By.id("menu-toggle"));
+      assertTrue(menu.isDisplayed());
+      assertFalse(driver.findElement(By.id("conversation-list")).isDisplayed());
+      menu.click();
+      assertTrue(driver.findElement(By.id("conversation-list")).isDisplayed());
+      screenshot("13-mobile-menu");
+      menu.click();
+      WebElement figure = (WebElement) js("return window.varcoDrawResult(arguments[0], arguments[1])",
+          Map.of("type", "ocr", "image", Map.of("width", 1920, "height", 1080), "text", "VARCO",
+              "phrases", List.of(), "skipped", List.of(), "skipped_count", 0,
+              "ocr_lines", List.of(Map.of("text", "VARCO", "start", 0, "end", 5, "boxes", List.of(
+                  Map.of("normalized", List.of(0.5, 0.5, 1.0, 1.0), "pixels", List.of(960, 540, 1920, 1080)))))),
+          TestImages.dataUrl("image/jpeg", TestImages.jpeg(1920, 1080)));
+      wait(Duration.ofSeconds(10)).until(d -> (Boolean) js(
+          "const i = arguments[0].querySelector('img'); return i.complete && i.naturalWidth > 0", figure));
+      @SuppressWarnings("unchecked")
+      Map<String, Number> r = (Map<String, Number>) js(
+          "const b = arguments[0].querySelector('.box').getBoundingClientRect(), i = arguments[0].querySelector('img')"
+              + ".getBoundingClientRect(); return {ir: i.right, ib: i.bottom, br: b.right, bb: b.bottom, w: i.width};", figure);
+      assertTrue(r.get("ir").doubleValue() <= viewport, "the image fits the screen: " + r);
+      assertNear(r.get("ir").doubleValue(), r.get("br"), "the box ends at the image's right edge");
+      assertNear(r.get("ib").doubleValue(), r.get("bb"), "the box ends at the image's bottom edge");
+      new org.openqa.selenium.interactions.Actions(driver).scrollToElement(figure).perform();
+      screenshot("14-mobile");
+      assertTrue(((Number) js("return document.documentElement.scrollWidth")).longValue() <= viewport,
+          "no sideways scrolling with a photo shown");
+    } finally {
+      driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+    }
+  }
+
+  @Test
+  @Order(12)
   void englishUiAndNoBrowserErrors() {
     driver.findElement(By.id("lang-toggle")).click();
     assertEquals("en", driver.findElement(By.tagName("html")).getDomAttribute("lang"));
@@ -379,6 +527,10 @@ class WebPageSystemTest {
       }
     }
     return severe;
+  }
+
+  private static String lines(String text) {
+    return text.replace("\r\n", "\n").replace('\r', '\n');
   }
 
   private static List<String> types(JsonNode item) {

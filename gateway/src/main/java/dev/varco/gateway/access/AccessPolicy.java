@@ -1,10 +1,14 @@
 package dev.varco.gateway.access;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,9 +41,11 @@ public class AccessPolicy {
   }
 
   @Inject AccessConfig config;
+  @Inject MeterRegistry registry;
 
   private ApiKeys keys;
   private KeyLimiter limiter;
+  private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
   void onStart(@Observes StartupEvent event) {
     keys = ApiKeys.of(config);
@@ -75,7 +81,14 @@ public class AccessPolicy {
     }
     return switch (limiter.tryAcquire(caller)) {
       case KeyLimiter.Refusal refusal -> new Refused(Reason.RATE_LIMITED, refusal.reason(), refusal.retryAfterSeconds());
-      case KeyLimiter.Permit permit -> new Admitted(caller, permit);
+      case KeyLimiter.Permit permit -> {
+        if (gauged.add(caller)) {
+          Gauge.builder("varco_gateway_requests_in_flight", limiter, l -> l.inFlight(caller))
+              .description("Requests of one key admitted and not yet ended (limit: varco.gateway.access.max-concurrent-requests)")
+              .tag("key", caller).register(registry);
+        }
+        yield new Admitted(caller, permit);
+      }
     };
   }
 }

@@ -61,6 +61,17 @@ public final class KeyLimiter {
     return new KeyLimiter(config.requestsPerMinute(), config.burst(), config.maxConcurrentRequests(), System::nanoTime);
   }
 
+  /** Requests of this key in flight now (0 for a key never seen). */
+  public int inFlight(String keyName) {
+    KeyState state = keys.get(keyName);
+    if (state == null) {
+      return 0;
+    }
+    synchronized (state) {
+      return state.inFlight;
+    }
+  }
+
   public Decision tryAcquire(String keyName) {
     long now = nanoClock.getAsLong();
     KeyState state = keys.computeIfAbsent(keyName, k -> {

@@ -42,7 +42,11 @@ public class AccessFilter {
         }
       }
       case AccessPolicy.Admitted admitted -> {
-        // Called when the response ends or the connection drops: a streamed answer holds its slot till then.
+        // The one place the slot comes back, however the exchange ends: the context's end handlers run
+        // when the response ends (any status) or the connection drops (client gone mid-upload or
+        // mid-stream). They hang on the response's end/close/exception handlers, so nothing on /v1
+        // may set those directly (routes add end handlers instead; BodyLimit runs before Quarkus'
+        // own body check, which would replace them).
         ctx.addEndHandler(ended -> admitted.permit().release());
         ctx.put(CALLER, admitted.caller());
         ctx.next();

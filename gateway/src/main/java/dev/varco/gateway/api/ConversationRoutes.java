@@ -12,7 +12,6 @@ import dev.varco.gateway.session.ItemPage;
 import dev.varco.gateway.session.UnknownIdException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -38,14 +37,13 @@ public class ConversationRoutes {
   @Inject OpenAiRoutes edge;
 
   void register(@Observes Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes());
-    router.post("/v1/conversations").handler(body).blockingHandler(this::create, false).failureHandler(edge::failure);
+    router.post("/v1/conversations").blockingHandler(this::create, false).failureHandler(edge::failure);
     router.get("/v1/conversations").blockingHandler(this::list, false).failureHandler(edge::failure);
     router.get("/v1/conversations/:id").blockingHandler(this::retrieve, false).failureHandler(edge::failure);
-    router.post("/v1/conversations/:id").handler(body).blockingHandler(this::update, false)
+    router.post("/v1/conversations/:id").blockingHandler(this::update, false)
         .failureHandler(edge::failure);
     router.delete("/v1/conversations/:id").blockingHandler(this::delete, false).failureHandler(edge::failure);
-    router.post("/v1/conversations/:id/items").handler(body).blockingHandler(this::addItems, false)
+    router.post("/v1/conversations/:id/items").blockingHandler(this::addItems, false)
         .failureHandler(edge::failure);
     router.get("/v1/conversations/:id/items").blockingHandler(this::listItems, false).failureHandler(edge::failure);
     router.get("/v1/conversations/:id/items/:item").blockingHandler(this::retrieveItem, false)

@@ -14,7 +14,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -40,9 +39,7 @@ public class OpenAiRoutes {
   @Inject GatewayMetrics metrics;
 
   void register(@Observes Router router) {
-    router.post("/v1/chat/completions")
-        .handler(BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes()))
-        .handler(this::chatCompletions)
+    router.post("/v1/chat/completions").handler(this::chatCompletions)
         .failureHandler(this::failure);
     router.get("/v1/models").handler(this::models).failureHandler(this::failure);
   }
@@ -69,12 +66,19 @@ public class OpenAiRoutes {
             "model", "model_not_found");
         return;
       }
+      if (ctx.response().closed()) {
+        return; // the client left while the model was described: nothing to generate for
+      }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
           "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
       var generation = languageModel.generate(request.turn(), requestId, responder);
-      ctx.response().closeHandler(closed -> {
-        LOG.debugf("client of %s went away; cancelling the generation", requestId);
-        generation.cancel();
+      // Added to the context's end handlers, never set on the response: that would replace the
+      // handler that gives the caller's slot back (AccessFilter).
+      ctx.addEndHandler(ended -> {
+        if (ended.failed()) {
+          LOG.debugf("client of %s went away; cancelling the generation", requestId);
+          generation.cancel();
+        }
       });
     }, failure -> sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
   }
@@ -136,14 +140,9 @@ public class OpenAiRoutes {
     OpenAiErrors.send(ctx.response(), json, failure.httpStatus(), failure.errorType(), failure.message(), null, null);
   }
 
-  /** Errors Vert.x raises itself (an oversized body) or that escaped a handler: never a stack trace. */
+  /** Errors that escaped a handler: never a stack trace. An oversized body is {@link BodyLimit}'s. */
   void failure(RoutingContext ctx) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-    if (status == 413) {
-      OpenAiErrors.send(ctx.response(), json, 413, "invalid_request_error", "the request body is larger than "
-          + rules.limits().maxBodyBytes() + " bytes (varco.gateway.max-body-bytes)", null, null);
-      return;
-    }
     if (ctx.failure() instanceof StoreFailure failure) {
       // The store (Redis, a disk) is down, not the gateway broken: one line, and a status that says retry.
       LOG.warnf("request %s: %s", ctx.response().headers().get(REQUEST_ID_HEADER), failure.getMessage());

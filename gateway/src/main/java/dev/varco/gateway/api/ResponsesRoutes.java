@@ -14,7 +14,6 @@ import dev.varco.gateway.upstream.UpstreamFailure;
 import io.vertx.core.Context;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -39,9 +38,7 @@ public class ResponsesRoutes {
   @Inject OpenAiRoutes edge;
 
   void register(@Observes Router router) {
-    router.post("/v1/responses")
-        .handler(BodyHandler.create(false).setBodyLimit(rules.limits().maxBodyBytes()))
-        .blockingHandler(this::create, false)
+    router.post("/v1/responses").blockingHandler(this::create, false)
         .failureHandler(edge::failure);
     router.get("/v1/responses/:id").blockingHandler(this::retrieve, false).failureHandler(edge::failure);
   }
@@ -82,11 +79,21 @@ public class ResponsesRoutes {
             + "' does not exist; this server serves '" + description.getName() + "'", "model"));
         return;
       }
+      if (ctx.response().closed()) {
+        // The client left: the end handler frees the conversation, unless the connection dropped
+        // before it was added (end handlers added after the end never run), so free it here too.
+        pending.release();
+        return;
+      }
       var responder = new ResponsesResponder(ctx.response(), context, json, request, pending);
       pending.generate(description.getName(), requestId, responder);
-      ctx.response().closeHandler(closed -> {
-        LOG.debugf("client of %s went away; cancelling the generation, recording nothing", requestId);
-        pending.cancel();
+      // Added to the context's end handlers, never set on the response: that would replace the
+      // handlers that free the conversation and the caller's slot.
+      ctx.addEndHandler(ended -> {
+        if (ended.failed()) {
+          LOG.debugf("client of %s went away; cancelling the generation, recording nothing", requestId);
+          pending.cancel();
+        }
       });
     }, failure -> {
       pending.release().onComplete(freed -> edge.sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));

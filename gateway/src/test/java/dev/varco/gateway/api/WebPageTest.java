@@ -55,4 +55,14 @@ class WebPageTest {
         .body(containsString("'/v1/responses'"), containsString("/v1/conversations"),
             containsString("'/v1/chat/completions'"));
   }
+
+  @Test
+  void thePageLearnsTheConfiguredLimitsBeforeUploading() {
+    // The test configuration's limits (src/test/resources/application.properties).
+    given().when().get("/app/limits.json")
+        .then().statusCode(200)
+        .body("max_body_bytes", org.hamcrest.Matchers.equalTo(300000))
+        .body("max_image_bytes", org.hamcrest.Matchers.equalTo(100000))
+        .body("max_images", org.hamcrest.Matchers.equalTo(2));
+  }
 }
