@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  *       or digit beside it; {@code A} followed by an English word is the article, not a letter).
  * </ol>
  *
- * Anything else (no letter, or two different letters in the same rule) gives no choice, which
+ * Anything else (no letter, two different letters in the same rule, or a hedge such as
+ * {@code 정답은 A 또는 C}) gives no choice, which
  * scores as wrong: a model that does not answer the question has not got it right.
  */
 public final class ChoiceExtractor {
@@ -45,6 +46,8 @@ public final class ChoiceExtractor {
       "(?:정답|답|옵션|선택지|보기|(?i:answer|option|choice))(?:\\s*(?:은|는|은요|(?i:is)))?\\s*[:]?\\s*[(\\[]?([A-E])(?![A-Za-z])");
   private static final Pattern SUFFIX = Pattern.compile(
       "(?<![A-Za-z0-9])([A-E])\\s*[)\\]]?\\s*(?:번|입니다|이다|이에요|예요|가 정답|이 정답|가 맞|이 맞|를 선택|을 선택)");
+  /** "A 또는 C", "B or D": the answer names two options, which picks none. */
+  private static final Pattern HEDGE = Pattern.compile("\\s*(?:또는|혹은|이나|나|와|과|,|/|(?i:or|and))\\s*[(\\[]?[A-E](?![A-Za-z])");
   private static final Pattern LONE = Pattern.compile("(?<![A-Za-z0-9])([A-E])(?![A-Za-z0-9])");
   private static final Pattern ARTICLE = Pattern.compile("A\\s+[a-z]");
 
@@ -96,6 +99,9 @@ public final class ChoiceExtractor {
     Set<String> found = new LinkedHashSet<>();
     Matcher m = pattern.matcher(text);
     while (m.find()) {
+      if (HEDGE.matcher(text).region(m.end(1), text.length()).lookingAt()) {
+        return Choice.NONE;
+      }
       if (letters.contains(m.group(1))) {
         found.add(m.group(1));
       }
