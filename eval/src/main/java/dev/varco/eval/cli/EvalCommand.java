@@ -79,24 +79,28 @@ public final class EvalCommand {
       String baseUrl = options.getOrDefault("base-url", "http://127.0.0.1:8080");
       Duration timeout = Duration.ofSeconds(number(options, "timeout", 600));
       int retries = (int) number(options, "max-retries", 8);
-      ChatClient client = new ChatClient(baseUrl, options.getOrDefault("api-key", System.getenv("VARCO_API_KEY")), timeout, retries);
+      int concurrency = (int) number(options, "concurrency", 4);
+      ChatClient client = new ChatClient(baseUrl, options.getOrDefault("api-key", System.getenv("VARCO_API_KEY")), timeout, retries,
+          concurrency);
       String model = options.containsKey("model") ? options.get("model") : client.firstModel();
       ChatClient judge = null;
       String judgeModel = null;
       if (options.containsKey("judge-url")) {
         judge = new ChatClient(options.get("judge-url"), options.getOrDefault("judge-api-key", System.getenv("VARCO_JUDGE_API_KEY")),
-            timeout, retries);
+            timeout, retries, concurrency);
         judgeModel = options.containsKey("judge-model") ? options.get("judge-model") : judge.firstModel();
       }
       EvalSettings settings = new EvalSettings(benchmark,
           PromptStyle.byName(options.getOrDefault("prompt-style", "card")), client, model,
           (int) number(options, "max-tokens", benchmark.multipleChoice() ? 128 : 1024),
-          number(options, "limit", Long.MAX_VALUE), (int) Math.max(1, number(options, "concurrency", 4)), outDir, judge, judgeModel);
+          number(options, "limit", Long.MAX_VALUE), concurrency, outDir, judge, judgeModel);
       Path data = Path.of(required(options, "data"));
       RowSource source = DatasetFiles.open(data);
       err.println("[eval] " + benchmark.title + ": " + source.rowCount() + " items in " + data + "; asking "
           + (model == null ? "the served model" : model) + " at " + baseUrl + " with " + settings.concurrency() + " in flight");
       EvalRunner.Outcome outcome = new EvalRunner(settings, err, terminal).run(source, data.toString());
+      err.println("[eval] asked " + outcome.askedNow() + " items now, " + (outcome.results().size() - outcome.askedNow())
+          + " were finished before");
       String who = (model == null ? "served model" : model) + " at " + baseUrl;
       return report(new Scoreboard(benchmark, outcome.results()), who, outcome.totalItems(), outcome.retries(), outDir, out);
     } catch (IllegalArgumentException e) {

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * or 503 (the gateway's per-key limits, a full queue) and a dropped connection are retried: after
  * the server's {@code Retry-After} where it gives one, else after an exponential backoff (1 s,
  * 2 s, 4 s ... up to 60 s), at most {@code maxRetries} times. Other 4xx are the request's fault and
- * fail at once.
+ * fail at once. Refusals also lower how many requests this client keeps in flight
+ * ({@link AdaptiveLimit}), so a run settles at the rate the server admits.
  */
 public final class ChatClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,14 +33,17 @@ public final class ChatClient {
   private final Duration timeout;
   private final int maxRetries;
   private final AtomicLong retries = new AtomicLong();
+  private final AdaptiveLimit inFlight;
 
-  public ChatClient(String baseUrl, String apiKey, Duration timeout, int maxRetries) {
+  /** @param concurrency the most requests in flight at once; fewer while the server refuses some */
+  public ChatClient(String baseUrl, String apiKey, Duration timeout, int maxRetries, int concurrency) {
     String base = baseUrl.replaceAll("/+$", "").replaceAll("/v1$", "");
     this.endpoint = URI.create(base + "/v1/chat/completions");
     this.models = URI.create(base + "/v1/models");
     this.apiKey = apiKey;
     this.timeout = timeout;
     this.maxRetries = maxRetries;
+    this.inFlight = new AdaptiveLimit(concurrency);
   }
 
   /** Requests retried so far (429, 503, dropped connections), for the run's summary. */
@@ -82,12 +87,15 @@ public final class ChatClient {
     for (int attempt = 0; ; attempt++) {
       Duration wait;
       ChatFailure failure;
+      inFlight.acquire();
+      boolean refused = false;
       try {
         HttpResponse<String> response = http.send(
             request(endpoint).timeout(timeout).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(payload)).build(),
             HttpResponse.BodyHandlers.ofString());
         int status = response.statusCode();
+        refused = status == 429 || status == 503;
         if (status == 200) {
           return answer(response.body());
         }
@@ -100,12 +108,15 @@ public final class ChatClient {
       } catch (IOException e) {
         failure = new ChatFailure(0, endpoint + " unreachable: " + e);
         wait = backoff(attempt);
+      } finally {
+        inFlight.release(refused);
       }
       if (attempt >= maxRetries) {
         throw new ChatFailure(failure.status(), failure.getMessage() + " (gave up after " + maxRetries + " retries)");
       }
       retries.incrementAndGet();
-      Thread.sleep(wait.toMillis());
+      // A little jitter, so requests refused together do not all come back at the same instant.
+      Thread.sleep(wait.toMillis() + ThreadLocalRandom.current().nextLong(wait.toMillis() / 5 + 50));
     }
   }
 
