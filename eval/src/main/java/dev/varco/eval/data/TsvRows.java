@@ -27,6 +27,8 @@ public final class TsvRows implements RowSource {
   private final Path file;
   private final List<String> header;
   private final long rows;
+  /** Indexes other rows take their image from: only these images are kept while reading. */
+  private final java.util.Set<String> referenced = new java.util.HashSet<>();
 
   public TsvRows(Path file) {
     this.file = file;
@@ -43,6 +45,10 @@ public final class TsvRows implements RowSource {
         } else {
           check(record, firstRow.size());
           count++;
+          int imageColumn = firstRow.indexOf("image");
+          if (imageColumn >= 0 && record.fields.get(imageColumn).length() <= IMAGE_REFERENCE_MAX) {
+            referenced.add(record.fields.get(imageColumn).trim());
+          }
         }
       }
     } catch (IOException e) {
@@ -87,7 +93,7 @@ public final class TsvRows implements RowSource {
                   + "', which no earlier row has");
             }
             row.put("image", shared);
-          } else if (indexColumn >= 0 && image != null) {
+          } else if (indexColumn >= 0 && image != null && referenced.contains(record.fields.get(indexColumn))) {
             imagesByIndex.put(record.fields.get(indexColumn), image);
           }
         }
@@ -136,60 +142,60 @@ public final class TsvRows implements RowSource {
       reader.close();
     }
 
-  /** One record, which may span several lines inside quotes; null at the end of the file. */
-  Record next() throws IOException {
-    String line = reader.readLine();
-    if (line == null) {
-      return null;
-    }
-    lineNumber++;
-    long start = lineNumber;
-    List<String> fields = new ArrayList<>();
-    StringBuilder field = new StringBuilder();
-    boolean quoted = false;
-    boolean fieldStart = true;
-    int i = 0;
-    while (true) {
-      if (i >= line.length()) {
-        if (quoted) {
-          String more = reader.readLine();
-          if (more == null) {
-            fields.add(field.toString());
-            return new Record(fields, start, true);
-          }
-          lineNumber++;
-          field.append('\n');
-          line = more;
-          i = 0;
-          continue;
-        }
-        fields.add(field.toString());
-        return new Record(fields, start, false);
+    /** One record, which may span several lines inside quotes; null at the end of the file. */
+    Record next() throws IOException {
+      String line = reader.readLine();
+      if (line == null) {
+        return null;
       }
-      char c = line.charAt(i++);
-      if (quoted) {
-        if (c == '"') {
-          if (i < line.length() && line.charAt(i) == '"') {
-            field.append('"');
-            i++;
-          } else {
-            quoted = false;
+      lineNumber++;
+      long start = lineNumber;
+      List<String> fields = new ArrayList<>();
+      StringBuilder field = new StringBuilder();
+      boolean quoted = false;
+      boolean fieldStart = true;
+      int i = 0;
+      while (true) {
+        if (i >= line.length()) {
+          if (quoted) {
+            String more = reader.readLine();
+            if (more == null) {
+              fields.add(field.toString());
+              return new Record(fields, start, true);
+            }
+            lineNumber++;
+            field.append('\n');
+            line = more;
+            i = 0;
+            continue;
           }
+          fields.add(field.toString());
+          return new Record(fields, start, false);
+        }
+        char c = line.charAt(i++);
+        if (quoted) {
+          if (c == '"') {
+            if (i < line.length() && line.charAt(i) == '"') {
+              field.append('"');
+              i++;
+            } else {
+              quoted = false;
+            }
+          } else {
+            field.append(c);
+          }
+        } else if (c == '\t') {
+          fields.add(field.toString());
+          field.setLength(0);
+          fieldStart = true;
+          continue;
+        } else if (c == '"' && fieldStart) {
+          quoted = true;
         } else {
           field.append(c);
         }
-      } else if (c == '\t') {
-        fields.add(field.toString());
-        field.setLength(0);
-        fieldStart = true;
-        continue;
-      } else if (c == '"' && fieldStart) {
-        quoted = true;
-      } else {
-        field.append(c);
+        fieldStart = false;
       }
-      fieldStart = false;
     }
-  }
   }
 }

@@ -3,9 +3,8 @@ package dev.varco.eval.prompt;
 /** Which evaluation suite's wording the prompts follow. */
 public enum PromptStyle {
   /**
-   * The prompts of NCSOFT's dataset cards, which the paper's numbers were measured with and which
-   * lmms-eval's tasks for these sets use: Korean instruction "주어진 선택지 중 해당 옵션의 문자로 직접
-   * 답하세요." after the options.
+   * The inference prompts of NCSOFT's dataset cards: the Korean instruction "주어진 선택지 중 해당
+   * 옵션의 문자로 직접 답하세요." after the options.
    */
   CARD,
   /** VLMEvalKit's ImageMCQDataset wording: "Hint:", "Question:", "Options:", "Please select ...". */

@@ -8,6 +8,7 @@ import java.time.Duration;
  * terminal the line is redrawn in place; in a log it is printed every ten seconds and at the end.
  */
 final class Progress {
+  private static final int BAR_WIDTH = 20;
   private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 
   private final String label;
@@ -60,8 +61,11 @@ final class Progress {
     double rate = seconds > 0 ? done / seconds : 0;
     String eta = rate > 0 ? format(Duration.ofSeconds(Math.round((total - finished) / rate))) : "?";
     String accuracy = scored > 0 ? String.format("%.2f%%", 100 * points / scored) : "-";
-    return String.format("[%s] %d/%d %5.1f%%  acc %s  %.2f items/s  ETA %s   ", label, finished, total,
-        total > 0 ? 100.0 * finished / total : 100.0, accuracy, rate, eta);
+    double fraction = total > 0 ? (double) finished / total : 1.0;
+    int filled = (int) Math.round(fraction * BAR_WIDTH);
+    String bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
+    return String.format("[%s] [%s] %d/%d %5.1f%%  acc %s  %.2f items/s  ETA %s   ", label, bar, finished, total,
+        100 * fraction, accuracy, rate, eta);
   }
 
   static String format(Duration d) {

@@ -91,7 +91,7 @@ class EvalAgainstStackTest {
     assertTrue(run.stdout().contains("| VARCO-VISION-14B (paper) | 82.21 |"), run.stdout());
     assertTrue(run.stdout().contains("5 of 5 items scored."), run.stdout());
     assertTrue(run.stdout().contains("Requests retried after 429/503"), "three in flight against a limit of one: " + run.stdout());
-    assertTrue(run.stderr().contains("[k-mmbench] 5/5 100.0%"), run.stderr());
+    assertTrue(run.stderr().contains("[k-mmbench] [####################] 5/5 100.0%"), run.stderr());
     assertTrue(Files.readString(out.resolve("report.md")).contains("| attribute_recognition | 3 |"));
   }
 
