@@ -10,6 +10,8 @@ import dev.varco.eval.run.EvalRunner;
 import dev.varco.eval.run.EvalSettings;
 import dev.varco.eval.run.ResultsFile;
 import dev.varco.eval.score.MarkdownReport;
+import dev.varco.eval.score.PaperTable;
+import dev.varco.eval.score.RunSummary;
 import dev.varco.eval.score.Scoreboard;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,6 +50,8 @@ public final class EvalCommand {
         --judge-api-key KEY   judge key (default: env VARCO_JUDGE_API_KEY)
         --rescore             score the answers already in --out again (after an extraction change),
                               without asking the endpoint
+
+      ./varco eval --table DIR  the paper's five-benchmark table from the runs under DIR (DIR/<benchmark>/)
       """;
 
   private EvalCommand() {}
@@ -64,6 +68,15 @@ public final class EvalCommand {
       if (options.containsKey("help")) {
         out.print(USAGE);
         return 0;
+      }
+      if (options.containsKey("table")) {
+        try {
+          out.print(PaperTable.render(Path.of(options.get("table"))));
+          return 0;
+        } catch (IOException e) {
+          err.println("eval: " + e.getMessage());
+          return 1;
+        }
       }
       benchmark = Benchmark.byName(required(options, "benchmark"));
     } catch (IllegalArgumentException e) {
@@ -135,12 +148,17 @@ public final class EvalCommand {
       }
     }
     Files.move(rewritten, items, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    return report(new Scoreboard(benchmark, rescored), "rescored answers in " + outDir, rescored.size(), 0, outDir, out);
+    // Keep what the run evaluated and how many items its set has, from the run's own summary.
+    Path summary = outDir.resolve("summary.json");
+    RunSummary earlier = Files.exists(summary) ? RunSummary.read(summary) : null;
+    return report(new Scoreboard(benchmark, rescored), earlier == null ? "answers in " + outDir : earlier.who(),
+        earlier == null ? rescored.size() : earlier.totalItems(), 0, outDir, out);
   }
 
   private static int report(Scoreboard board, String who, long total, long retries, Path outDir, PrintStream out) throws IOException {
     String markdown = MarkdownReport.render(board, who, total, retries);
     Files.writeString(outDir.resolve("report.md"), markdown, StandardCharsets.UTF_8);
+    RunSummary.of(board, who, total).write(outDir.resolve("summary.json"));
     out.print(markdown);
     out.println();
     out.println("Per-item answers: " + outDir.resolve("items.jsonl") + "; this report: " + outDir.resolve("report.md"));
@@ -176,7 +194,7 @@ public final class EvalCommand {
 
   private static final java.util.Set<String> KNOWN = java.util.Set.of("benchmark", "data", "base-url", "api-key", "model",
       "limit", "concurrency", "out", "max-tokens", "prompt-style", "timeout", "max-retries", "judge-url", "judge-model",
-      "judge-api-key");
+      "judge-api-key", "table");
 
   private static String required(Map<String, String> options, String name) {
     String value = options.get(name);

@@ -73,6 +73,9 @@ class ScriptedAnswersScoringTest {
       lines.append(line(String.valueOf(1_000_000 + q), q < 10 ? "attribute_recognition" : "image_scene", copy)).append('\n');
     }
     Files.writeString(out.resolve("items.jsonl"), lines, StandardCharsets.UTF_8);
+    // The earlier run's summary: what it evaluated, over a set of 40 items (10 not yet asked).
+    Files.writeString(out.resolve("summary.json"), "{\"benchmark\":\"k-mmbench\",\"who\":\"tiny at http://127.0.0.1:1\",\"score\":0,"
+        + "\"paper\":82.21,\"scored_items\":30,\"total_items\":40,\"failed_items\":0,\"circular\":null,\"categories\":{}}");
 
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     int exit = EvalCommand.run(new String[] {"--benchmark", "k-mmbench", "--out", out.toString(), "--rescore"},
@@ -81,7 +84,8 @@ class ScriptedAnswersScoringTest {
     String report = stdout.toString(StandardCharsets.UTF_8);
     // 7 + 5 scripted right of 20, plus 3 of the 10 copies: 15 / 30.
     assertTrue(report.contains("| VARCO-VISION-14B (paper) | 82.21 |"), report);
-    assertTrue(report.contains(" | 50.00 |\n"), report);
+    assertTrue(report.contains("| tiny at http://127.0.0.1:1 | 50.00 |\n"), report);
+    assertTrue(report.contains("30 of 40 items scored (partial run"), report);
     assertTrue(report.contains("| attribute_recognition | 15 | 9 | 60.00 |"), report);
     assertTrue(report.contains("| image_scene | 15 | 6 | 40.00 |"), report);
     // Circular: questions with copies are 0-4 and 10-14; both right only for 0, 1, 10 -> 3 of 10.
@@ -89,6 +93,19 @@ class ScriptedAnswersScoringTest {
     assertTrue(report.contains("answers with no readable letter: 4"), report);
     assertEquals(report.strip(), (Files.readString(out.resolve("report.md")) + "\nPer-item answers: " + out.resolve("items.jsonl")
         + "; this report: " + out.resolve("report.md")).strip());
+
+    // The paper's five-column table from the runs under the folder: this one partial, the rest absent.
+    ByteArrayOutputStream table = new ByteArrayOutputStream();
+    assertEquals(0, EvalCommand.run(new String[] {"--table", DIR.toString()}, new PrintStream(table, true, StandardCharsets.UTF_8),
+        System.err, false));
+    assertEquals("""
+        | Model | K-MMBench | K-SEED | K-MMStar | K-DTCBench | K-LLaVA-W |
+        | --- | ---: | ---: | ---: | ---: | ---: |
+        | VARCO-VISION-14B (paper) | 82.21 | 75.39 | 57.33 | 84.58 | 84.74 |
+        | tiny at http://127.0.0.1:1 | 50.00* | - | - | - | - |
+
+        \\* partial run: not every item of the set was scored.
+        """, table.toString(StandardCharsets.UTF_8));
 
     // The rewritten file holds every answer with the rule that read it.
     List<ItemResult> rescored = new ArrayList<>();
