@@ -1,13 +1,45 @@
 package dev.varco.eval.prompt;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.Base64;
+import javax.imageio.ImageIO;
 
-/** An image file as the {@code data:} URL of an OpenAI {@code image_url} content part. */
+/**
+ * An image file as the {@code data:} URL of an OpenAI {@code image_url} content part. PNG and
+ * JPEG go as they are; GIF and BMP (which some servers, this stack's gateway among them, refuse)
+ * are re-encoded losslessly as PNG (a GIF's first frame); anything else goes as it is, for the
+ * server to accept or refuse.
+ */
 public final class ImageDataUrl {
   private ImageDataUrl() {}
 
   public static String of(byte[] image) {
-    return "data:" + mimeType(image) + ";base64," + Base64.getEncoder().encodeToString(image);
+    String mime = mimeType(image);
+    byte[] bytes = image;
+    if (mime.equals("image/gif") || mime.equals("image/bmp")) {
+      byte[] png = asPng(image);
+      if (png != null) {
+        mime = "image/png";
+        bytes = png;
+      }
+    }
+    return "data:" + mime + ";base64," + Base64.getEncoder().encodeToString(bytes);
+  }
+
+  private static byte[] asPng(byte[] image) {
+    try {
+      BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(image));
+      if (decoded == null) {
+        return null;
+      }
+      ByteArrayOutputStream png = new ByteArrayOutputStream();
+      return ImageIO.write(decoded, "png", png) ? png.toByteArray() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** From the file's magic bytes; the sets hold PNG and JPEG, a few GIF/WebP/BMP elsewhere. */

@@ -55,4 +55,23 @@ class PromptBuilderTest {
     assertEquals("data:image/png;base64,iVBORw0KGgo=", ImageDataUrl.of(png));
     assertEquals("image/jpeg", ImageDataUrl.mimeType(new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff}));
   }
+
+  @Test
+  void gifAndBmpGoAsPngOfTheSamePixels() throws Exception {
+    java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+        dev.varco.eval.data.SyntheticSets.png(20, 10)));
+    for (String format : new String[] {"gif", "bmp"}) {
+      java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+      javax.imageio.ImageIO.write(picture, format, file);
+      String url = ImageDataUrl.of(file.toByteArray());
+      assertEquals("data:image/png;base64,", url.substring(0, 22), format);
+      java.awt.image.BufferedImage sent = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+          java.util.Base64.getDecoder().decode(url.substring(22))));
+      java.awt.image.BufferedImage original = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(file.toByteArray()));
+      assertEquals(original.getWidth(), sent.getWidth());
+      assertEquals(original.getRGB(3, 4), sent.getRGB(3, 4), format + " pixels kept");
+    }
+    byte[] broken = "GIF89a but truncated".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertEquals("data:image/gif;base64,", ImageDataUrl.of(broken).substring(0, 22), "unreadable: sent as it is, for the server to refuse");
+  }
 }

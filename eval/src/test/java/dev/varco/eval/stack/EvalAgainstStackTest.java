@@ -123,6 +123,20 @@ class EvalAgainstStackTest {
   }
 
   @Test
+  void anImageTheServerRefusesFailsThatItemOnly() throws Exception {
+    List<Map<String, Object>> rows = SyntheticSets.rows(Benchmark.K_SEED, 2);
+    rows.get(1).put("image", Map.of("bytes", "GIF89a but truncated".getBytes(StandardCharsets.US_ASCII), "path", "1.gif"));
+    Path data = SyntheticSets.parquet(DIR.resolve("k-seed.parquet"), Benchmark.K_SEED, rows);
+    Path out = DIR.resolve("out-seed");
+    Run run = eval("--benchmark", "k-seed", "--data", data.toString(), "--out", out.toString());
+    assertEquals(0, run.exit(), run.stderr());
+    JsonNode refused = lines(out).stream().filter(n -> n.path("id").asText().equals("q1")).findFirst().orElseThrow();
+    assertTrue(refused.path("error").asText().startsWith("HTTP 400 from " + stack.gatewayUrl() + "/v1/chat/completions: "), refused.toString());
+    assertTrue(run.stdout().contains("1 of 2 items scored"), run.stdout());
+    assertTrue(run.stdout().contains("Failed items (not scored; run the same command again to retry them): 1."), run.stdout());
+  }
+
+  @Test
   void llavaWildAnswersGoToTheJudge() throws Exception {
     Path data = SyntheticSets.parquet(DIR.resolve("k-llava-w.parquet"), Benchmark.K_LLAVA_W, SyntheticSets.rows(Benchmark.K_LLAVA_W, 2));
     Path out = DIR.resolve("out-llava");
