@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a benchmark against an endpoint: reads the file row by row, skips items an earlier run of
- * the same output folder finished, asks up to {@code concurrency} items at once (at most twice
+ * the same output folder finished (a K-LLaVA-W item answered but not judged is only judged
+ * again), asks up to {@code concurrency} items at once (at most twice
  * that many read ahead, so images never pile up in memory), scores and appends each answer.
  * A failure of one item (a 400 for its image, a judge that gave no scores) is recorded and the
  * run goes on; a failure that every item would hit (endpoint unreachable, 401/403/404) stops it.
@@ -84,7 +85,9 @@ public final class EvalRunner {
               if (fatal.get() != null) {
                 return;
               }
-              ItemResult result = evaluate(item, fatal);
+              ItemResult result = answeredButNotJudged(earlier)
+                  ? judged(item, earlier.prompt(), earlier.rawAnswer(), System.nanoTime(), fatal)
+                  : evaluate(item, fatal);
               results.append(result);
               progress.finished(points(result));
             } catch (IOException | RuntimeException e) {
@@ -160,6 +163,11 @@ public final class EvalRunner {
     }
     return new ItemResult(item.id(), item.category(), prompt, null, answer, null, null, null, null, judgement,
         scores.get().reference(), scores.get().model(), null, seconds(start));
+  }
+
+  /** A K-LLaVA-W item whose answer came back but whose judgement did not: judge it again only. */
+  private boolean answeredButNotJudged(ItemResult earlier) {
+    return earlier != null && !settings.benchmark().multipleChoice() && earlier.rawAnswer() != null && settings.judge() != null;
   }
 
   private static boolean stopsTheRun(ChatFailure e) {

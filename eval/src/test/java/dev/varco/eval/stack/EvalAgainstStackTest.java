@@ -155,5 +155,22 @@ class EvalAgainstStackTest {
       }
     }
     assertTrue(run.stdout().contains("| VARCO-VISION-14B (paper) | 84.74 |"), run.stdout());
+
+    // Without a judge the answers are kept and marked not judged; a later run with the judge
+    // judges them without asking the model again.
+    Path unjudgedOut = DIR.resolve("out-llava-unjudged");
+    Run unjudged = eval("--benchmark", "k-llava-w", "--data", data.toString(), "--out", unjudgedOut.toString(), "--concurrency", "1");
+    assertEquals(0, unjudged.exit(), unjudged.stderr());
+    List<JsonNode> answers = lines(unjudgedOut);
+    assertEquals("not judged: K-LLaVA-W needs --judge-url (the answer is kept here)", answers.get(0).path("error").asText());
+    Run judgedLater = eval("--benchmark", "k-llava-w", "--data", data.toString(), "--out", unjudgedOut.toString(),
+        "--judge-url", stack.gatewayUrl(), "--concurrency", "1");
+    assertEquals(0, judgedLater.exit(), judgedLater.stderr());
+    List<JsonNode> after = lines(unjudgedOut).subList(2, 4);
+    for (JsonNode item : after) {
+      JsonNode before = answers.stream().filter(a -> a.path("id").equals(item.path("id"))).findFirst().orElseThrow();
+      assertEquals(before.path("raw_answer"), item.path("raw_answer"), "the model was not asked again");
+      assertTrue(item.hasNonNull("judgement"), item.toString());
+    }
   }
 }
