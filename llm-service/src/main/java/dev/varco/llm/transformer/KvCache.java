@@ -1,15 +1,16 @@
 package dev.varco.llm.transformer;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One sequence's keys and values, every layer, in pages of {@link #PAGE_POSITIONS} positions
- * allocated when first written. A page is native memory (not the Java heap, not direct buffers),
- * laid out {@code [layer][key|value][position in page][kv head][head dim]}, freed by
- * {@link #close()}. Positions hold whatever was last written there: a cache reused for another
+ * allocated when first written. A page is a direct buffer, so all KV memory counts against the
+ * JVM's {@code -XX:MaxDirectMemorySize} (one hard limit an operator can size), laid out
+ * {@code [layer][key|value][position in page][kv head][head dim]}; {@link #close()} drops the pages. Positions hold whatever was last written there: a cache reused for another
  * prompt is simply overwritten from the first position that differs.
  */
 public final class KvCache implements AutoCloseable {
@@ -18,7 +19,6 @@ public final class KvCache implements AutoCloseable {
   private final int layers;
   private final int kvWidth;
   private final int maxPositions;
-  private final Arena arena = Arena.ofShared();
   private final List<MemorySegment> pages = new ArrayList<>();
   private boolean closed;
 
@@ -57,7 +57,8 @@ public final class KvCache implements AutoCloseable {
       throw new IllegalArgumentException("position " + (positions - 1) + " is beyond the context of " + maxPositions);
     }
     while (capacity() < positions) {
-      pages.add(arena.allocate(pageBytes(layers, kvWidth), 64));
+      pages.add(MemorySegment.ofBuffer(
+          ByteBuffer.allocateDirect(Math.toIntExact(pageBytes(layers, kvWidth))).order(ByteOrder.nativeOrder())));
     }
   }
 
@@ -77,7 +78,6 @@ public final class KvCache implements AutoCloseable {
     if (!closed) {
       closed = true;
       pages.clear();
-      arena.close();
     }
   }
 }

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The KV memory budget: a request that cannot fit is refused naming the key, and idle
- * conversations are evicted least recently used first. The tiny model's KV pages are 1 MiB and
- * cover 2048 positions (2 layers x 2 KV heads x 16 x 4 bytes x 2), so a 2 MiB budget holds two
- * short conversations, one of them possibly running.
+ * conversations are evicted least recently used first. The tiny model's KV pages cover 64
+ * positions in 32 KiB (2 layers x key and value x 64 positions x 2 KV heads x 16 x 4 bytes), so a
+ * 64 KiB budget holds two short conversations, one of them possibly running.
  */
 @QuarkusTest
 @TestProfile(KvCacheBudgetTest.TwoPages.class)
@@ -27,13 +27,13 @@ class KvCacheBudgetTest extends GrpcApiTest {
   public static class TwoPages implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("varco.llm.kv-cache.max-bytes", "2M");
+      return Map.of("varco.llm.kv-cache.max-bytes", "64K");
     }
   }
 
   @Test
   void aRequestOverTheBudgetIsRefusedNamingTheKey() {
-    // prompt + 5000 positions need 3 pages = 3 MiB.
+    // prompt + 5000 positions need 79 pages, 2.5 MiB.
     var e = assertThrows(StatusRuntimeException.class, () -> generate(request(greedy(5000), text("user", "hi"))));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains("varco.llm.kv-cache.max-bytes"), e.getStatus().getDescription());

@@ -2,14 +2,15 @@ package dev.varco.llm.bench;
 
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.SafeTensorSupport;
-import dev.varco.llm.transformer.KvCache;
-import com.github.tjake.jlama.util.PhysicalCoreExecutor;
+import dev.varco.llm.kernels.ParallelLoop;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.model.RandomQwen2Checkpoint;
 import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.model.TokenHistory;
 import dev.varco.llm.model.TokenSampler;
+import dev.varco.llm.transformer.KvCache;
+import dev.varco.llm.transformer.SequenceRows;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,15 +37,17 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Decoder throughput benchmark (a main class, not a test): random-weight Qwen2.5-0.5B / 1.5B
- * shapes in F32, BF16, Q8 and Q4 (Jlama's own quantized format), prefill and decode tokens/s
- * through the service's own {@link DecoderModel} + {@link TokenSampler}, each configuration in a
- * fresh JVM (Jlama sizes its thread pool once per process), next to the memory-bandwidth ceiling
- * measured by this harness. See llm-service/README.md, "Benchmark".
+ * Decoder benchmark (a main class, not a test): random-weight Qwen2.5-0.5B / 1.5B shapes in F32,
+ * BF16, Q8 and Q4 (Jlama's block format), through the service's own {@link DecoderModel}, each
+ * configuration in a fresh JVM with {@code varco.llm.threads} kernel threads. The references are
+ * measured by this harness on the same machine: the FP32 FMA peak ({@link FmaPeak}) for prefill and
+ * the read bandwidth for decode. Prints prefill tok/s and % of peak, decode tok/s and % of the
+ * bandwidth ceiling, aggregate decode at 1, 2, 4, 8 batched streams, time to first token of a
+ * 1485-row and a 7371-row image prompt, and RSS. See llm-service/README.md, "Benchmark".
  *
  * <p>Run: {@code ./mvnw -B -pl llm-service test-compile exec:exec@decoder-benchmark
- * [-Dbench.shapes=0.5b,1.5b -Dbench.dtypes=F32,BF16,Q8,Q4 -Dbench.threads=1,2 -Dbench.prompt=128
- * -Dbench.decode=64 -Dbench.kernels=native -Dbench.profile=false]}.
+ * [-Dbench.shapes=0.5b,1.5b -Dbench.dtypes=F32,BF16,Q8,Q4 -Dbench.threads=1,2 -Dbench.prompt=256
+ * -Dbench.decode=64 -Dbench.ttft=true -Dbench.profile=false]}.
  */
 public final class DecoderBenchmark {
   record ShapeSpec(String name, RandomQwen2Checkpoint.Shape shape) {}
@@ -54,10 +57,6 @@ public final class DecoderBenchmark {
       "1.5b", new ShapeSpec("1.5b", new RandomQwen2Checkpoint.Shape(1536, 8960, 28, 12, 2, 151936, 32768)),
       // A small shape for checking the harness itself in seconds.
       "tiny", new ShapeSpec("tiny", new RandomQwen2Checkpoint.Shape(256, 512, 2, 4, 2, 4096, 4096)));
-
-  /** llama.cpp decode tok/s on a machine like this one (issue 4), keyed shape/dtype. */
-  static final Map<String, String> LLAMA_CPP = Map.of(
-      "0.5b/BF16", "30 (F16)", "0.5b/Q8", "48 (Q8_0)", "0.5b/Q4", "65 (Q4_0)", "1.5b/Q4", "27 (Q4_0)");
 
   private DecoderBenchmark() {}
 
@@ -69,18 +68,22 @@ public final class DecoderBenchmark {
     List<String> shapes = list("bench.shapes", "0.5b");
     List<String> dtypes = list("bench.dtypes", "F32,BF16,Q8,Q4");
     List<Integer> threads = list("bench.threads", "1,2").stream().map(Integer::parseInt).toList();
-    List<String> kernels = list("bench.kernels", "native");
-    int prompt = Integer.getInteger("bench.prompt", 128);
+    int prompt = Integer.getInteger("bench.prompt", 256);
     int decode = Integer.getInteger("bench.decode", 64);
     Path root = Path.of(System.getProperty("bench.dir", "target/bench-models")).toAbsolutePath();
     Files.createDirectories(root);
 
     say("machine: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, load " + loadAverage());
     Map<Integer, Double> bandwidth = new LinkedHashMap<>();
+    Map<Integer, Double> peak = new LinkedHashMap<>();
     int mb = Integer.getInteger("bench.bandwidth-mb", 1024);
     for (int t : threads) {
       bandwidth.put(t, Bandwidth.measure(t, mb));
-      say(String.format("read bandwidth, %d thread(s): %.1f GB/s (best of 5 SIMD sums over %d MiB), load %s", t, bandwidth.get(t), mb, loadAverage()));
+      try (ParallelLoop loop = new ParallelLoop(t)) {
+        peak.put(t, FmaPeak.gflops(loop, 5));
+      }
+      say(String.format("%d thread(s): read bandwidth %.1f GB/s (best of 5 SIMD sums over %d MiB), FP32 FMA peak %.1f GFLOP/s, load %s",
+          t, bandwidth.get(t), mb, peak.get(t), loadAverage()));
     }
 
     List<String> rows = new ArrayList<>();
@@ -91,35 +94,35 @@ public final class DecoderBenchmark {
       }
       for (String dtype : dtypes) {
         Path dir = Models.prepare(root, spec, dtype);
-        for (String kernel : kernels) {
-          for (int t : threads) {
-            say("running " + shapeName + " " + dtype + " " + kernel + " threads=" + t + " (fresh JVM) ...");
-            Map<String, String> r = Child.spawn(dir, spec, dtype, t, kernel, prompt, decode);
-            if (r.containsKey("failed")) {
-              rows.add(String.format("| %s | %s | %s | %d | %s | | | | %s | | | %s |",
-                  shapeName, dtype, kernel, t, r.get("failed"), LLAMA_CPP.getOrDefault(shapeName + "/" + dtype, "-"), loadAverage()));
-              say("  " + rows.getLast());
-              continue;
-            }
-            double ceiling = bandwidth.get(t) * 1e9 / Models.bytesPerToken(spec.shape(), dtype, prompt + decode / 2);
-            double decodeTps = Double.parseDouble(r.get("decode_tps"));
-            rows.add(String.format("| %s | %s | %s | %d | %.1f | %.2f | %.1f | %.0f%% | %s | %.2f | %s | %s |",
-                shapeName, dtype, kernel, t,
-                Double.parseDouble(r.get("prefill_tps")), decodeTps, ceiling, 100 * decodeTps / ceiling,
-                LLAMA_CPP.getOrDefault(shapeName + "/" + dtype, "-"),
-                Double.parseDouble(r.get("sampler_ms")), r.get("rss_mb"), r.get("load")));
+        for (int t : threads) {
+          say("running " + shapeName + " " + dtype + " threads=" + t + " (fresh JVM) ...");
+          Map<String, String> r = Child.spawn(dir, spec, dtype, t, prompt, decode);
+          if (r.containsKey("failed")) {
+            rows.add(String.format("| %s | %s | %d | %s | | | | | | | | | |", shapeName, dtype, t, r.get("failed")));
             say("  " + rows.getLast());
+            continue;
           }
+          double ceiling = bandwidth.get(t) * 1e9 / Models.bytesPerToken(spec.shape(), dtype, prompt + decode / 2);
+          double decodeTps = Double.parseDouble(r.get("decode_tps"));
+          double prefillTps = Double.parseDouble(r.get("prefill_tps"));
+          double prefillGflops = prefillTps * Models.flopsPerPromptRow(spec.shape(), prompt) / 1e9;
+          rows.add(String.format("| %s | %s | %d | %.1f | %.0f%% | %.2f | %.0f%% | %s | %s | %s | %s | %s | %s |",
+              shapeName, dtype, t, prefillTps, 100 * prefillGflops / peak.get(t), decodeTps, 100 * decodeTps / ceiling,
+              r.get("aggregate").replace(',', ' '), r.get("itl_ms").replace(',', ' '), r.getOrDefault("ttft_1485", "-"),
+              r.getOrDefault("ttft_7371", "-"), r.get("rss_mb"), r.get("load")));
+          say("  " + rows.getLast());
         }
       }
     }
     StringBuilder table = new StringBuilder();
     table.append("\n").append(Instant.now()).append(", ").append(cpuModel()).append(", ")
         .append(Runtime.getRuntime().availableProcessors()).append(" CPUs; prompt ").append(prompt)
-        .append(" rows, ").append(decode).append(" decode steps; bandwidth ");
-    bandwidth.forEach((t, g) -> table.append(String.format("%.1f GB/s (%d thr) ", g, t)));
-    table.append("\n\n| shape | dtype | kernels | threads | prefill tok/s | decode tok/s | ceiling tok/s | % of ceiling | llama.cpp decode tok/s | sampler ms/token | RSS MB | load avg (1/5/15) |\n");
-    table.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        .append(" rows, ").append(decode).append(" decode steps;");
+    threads.forEach(t -> table.append(String.format(" %d thr: %.1f GB/s, %.1f GFLOP/s;", t, bandwidth.get(t), peak.get(t))));
+    table.append("\n\n| shape | dtype | threads | prefill tok/s | % of FMA peak | decode tok/s | % of BW ceiling "
+        + "| aggregate decode tok/s at 1 2 4 8 streams | inter-token ms at 1 2 4 8 | TTFT 1485 rows (s) | TTFT 7371 rows (s) "
+        + "| RSS MB | load avg (1/5/15) |\n");
+    table.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     rows.forEach(r -> table.append(r).append('\n'));
     System.out.println(table);
     Path out = Path.of("target", "bench-results");
@@ -161,6 +164,18 @@ public final class DecoderBenchmark {
       return dir;
     }
 
+    /**
+     * FLOPs of a prompt row, averaged over a {@code prompt}-row prefill from position 0: every
+     * layer matrix (2 per weight), attention (q·k and the weighted values over the row's
+     * position + 1 keys, per head), and the lm_head once per prompt.
+     */
+    static double flopsPerPromptRow(RandomQwen2Checkpoint.Shape s, int prompt) {
+      int kvWidth = s.hidden() / s.heads() * s.kvHeads();
+      double matrices = 2.0 * (2.0 * s.hidden() * s.hidden() + 2.0 * kvWidth * s.hidden() + 3.0 * s.intermediate() * s.hidden());
+      double attention = 2.0 * 2 * s.hidden() * (prompt + 1) / 2.0;
+      return s.layers() * (matrices + attention) + 2.0 * s.vocab() * s.hidden() / prompt;
+    }
+
     static DType jlamaType(String dtype) {
       return dtype.equals("Q8") ? DType.I8 : DType.Q4;
     }
@@ -191,22 +206,18 @@ public final class DecoderBenchmark {
 
   /** One configuration, measured in its own JVM. */
   static final class Child {
-    static Map<String, String> spawn(Path dir, ShapeSpec spec, String dtype, int threads, String kernel, int prompt, int decode)
+    static Map<String, String> spawn(Path dir, ShapeSpec spec, String dtype, int threads, int prompt, int decode)
         throws IOException, InterruptedException {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (!arg.startsWith("-Djlama.") && !arg.startsWith("-Dbench.child")) {
+        if (!arg.startsWith("-Dbench.child") && !arg.startsWith("-Dvarco.llm.threads")) {
           cmd.add(arg);
         }
       }
-      if (kernel.equals("panama")) {
-        cmd.add("-Djlama.force_panama_tensor_operations=true");
-      }
       cmd.addAll(List.of(
           "-Dbench.child=" + dir, "-Dbench.child.shape=" + spec.name(), "-Dbench.child.dtype=" + dtype,
-          "-Dbench.child.threads=" + threads, "-Dbench.child.kernel=" + kernel,
-          "-Dbench.prompt=" + prompt, "-Dbench.decode=" + decode,
+          "-Dvarco.llm.threads=" + threads, "-Dbench.prompt=" + prompt, "-Dbench.decode=" + decode,
           "-cp", System.getProperty("java.class.path"), DecoderBenchmark.class.getName()));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       Map<String, String> result = new HashMap<>();
@@ -236,64 +247,129 @@ public final class DecoderBenchmark {
 
     static void run() throws Exception {
       Path dir = Path.of(System.getProperty("bench.child"));
-      int threads = Integer.getInteger("bench.child.threads");
-      int prompt = Integer.getInteger("bench.prompt", 128);
+      int prompt = Integer.getInteger("bench.prompt", 256);
       int decode = Integer.getInteger("bench.decode", 64);
       boolean profile = Boolean.getBoolean("bench.profile");
-      // Jlama's pool defaults to availableProcessors()/2 threads; set it before any Jlama work.
-      PhysicalCoreExecutor.overrideThreadCount(threads);
-      Path work = Files.createDirectories(Path.of("target", "bench-work", "run-" + ProcessHandle.current().pid()));
       String loadBefore = loadAverage();
-      try (DecoderModel model = DecoderModel.load(dir, Integer.getInteger("bench.chunk", 4))) {
-        int[] ids = new SplittableRandom(7).ints(prompt + 16, 0, model.vocabSize() - 2).toArray();
-        // Warm-up: JIT and Jlama's lazily mapped pages (first touch of every weight).
+      Map<String, String> result = new LinkedHashMap<>();
+      try (DecoderModel model = DecoderModel.load(dir, Integer.getInteger("bench.chunk", 256))) {
+        int[] ids = new SplittableRandom(7).ints(8000, 0, model.vocabSize() - 2).toArray();
+        // Warm-up: JIT and the first touch of every mapped weight page.
         try (KvCache kv = model.newKvCache()) {
-          float[] logits = model.prefill(PromptRows.ofTokens(Arrays.copyOf(ids, 8)), 0, 8, 0, kv);
-          TokenSampler sampler = new TokenSampler(SamplingSettings.greedy());
+          float[] logits = model.prefill(PromptRows.ofTokens(Arrays.copyOf(ids, 64)), 0, 64, 0, kv);
           for (int i = 0; i < 6; i++) {
-            logits = model.decode(sampler.next(logits, new TokenHistory(new int[0])).tokenId(), 8 + i, kv);
+            logits = model.decode(argmax(logits), 64 + i, kv);
           }
         }
         PromptRows rows = PromptRows.ofTokens(Arrays.copyOf(ids, prompt));
         try (KvCache kv = model.newKvCache()) {
           long t0 = System.nanoTime();
           float[] logits = model.prefill(rows, 0, prompt, 0, kv);
-          double prefillS = (System.nanoTime() - t0) / 1e9;
+          result.put("prefill_tps", String.format("%.3f", prompt / ((System.nanoTime() - t0) / 1e9)));
           TokenSampler sampler = new TokenSampler(SamplingSettings.greedy());
           TokenHistory history = new TokenHistory(rows.textTokenIds());
           Recording recording = null;
           if (profile) {
             recording = new Recording(Configuration.getConfiguration("profile"));
             recording.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(5));
-            recording.enable("jdk.NativeMethodSample").withPeriod(java.time.Duration.ofMillis(5));
             recording.start();
           }
-          long samplerNs = 0;
           long t1 = System.nanoTime();
           for (int step = 0; step < decode; step++) {
-            long s0 = System.nanoTime();
             int token = sampler.next(logits, history).tokenId();
-            samplerNs += System.nanoTime() - s0;
             history.addGenerated(token);
             logits = model.decode(token, prompt + step, kv);
           }
-          double decodeS = (System.nanoTime() - t1) / 1e9;
+          result.put("decode_tps", String.format("%.3f", decode / ((System.nanoTime() - t1) / 1e9)));
           if (recording != null) {
             recording.stop();
             Path jfr = Path.of("target", "bench-results",
-                System.getProperty("bench.child.shape") + "-" + System.getProperty("bench.child.dtype") + "-"
-                    + System.getProperty("bench.child.kernel") + "-t" + threads + ".jfr");
+                System.getProperty("bench.child.shape") + "-" + System.getProperty("bench.child.dtype") + "-t"
+                    + System.getProperty("varco.llm.threads") + ".jfr");
             Files.createDirectories(jfr.getParent());
             recording.dump(jfr);
             recording.close();
             Profile.summarize(jfr);
           }
-          System.out.printf("RESULT prefill_tps=%.3f decode_tps=%.3f sampler_ms=%.3f rss_mb=%d load=%s%n",
-              prompt / prefillS, decode / decodeS, samplerNs / 1e6 / decode, rssMb(), (loadBefore + "->" + loadAverage()).replace(' ', '/'));
         }
-      } finally {
-        deleteTree(work);
+        aggregateDecode(model, ids, decode, result);
+        for (int rowsOfImage : new int[] {1485, 7371}) {
+          if (Boolean.parseBoolean(System.getProperty("bench.ttft", "true"))) {
+            result.put("ttft_" + rowsOfImage, String.format("%.1f", timeToFirstToken(model, ids, rowsOfImage)));
+          }
+        }
       }
+      result.put("rss_mb", Long.toString(rssMb()));
+      result.put("load", (loadBefore + "->" + loadAverage()).replace(' ', '/'));
+      StringBuilder line = new StringBuilder("RESULT");
+      result.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+      System.out.println(line);
+    }
+
+    /**
+     * n streams decoding together, one batched forward pass per step (as the scheduler runs
+     * them): aggregate tokens/s and the time between two tokens of a stream, for n = 1, 2, 4, 8.
+     */
+    static void aggregateDecode(DecoderModel model, int[] ids, int steps, Map<String, String> result) {
+      StringBuilder aggregate = new StringBuilder();
+      StringBuilder interToken = new StringBuilder();
+      int promptRows = 32;
+      int hidden = model.hiddenSize();
+      for (int streams : new int[] {1, 2, 4, 8}) {
+        List<KvCache> caches = new ArrayList<>();
+        try {
+          List<SequenceRows> batch = new ArrayList<>();
+          float[] input = new float[streams * promptRows * hidden];
+          for (int s = 0; s < streams; s++) {
+            caches.add(model.newKvCache());
+            for (int r = 0; r < promptRows; r++) {
+              model.copyTokenEmbedding(ids[s * promptRows + r], input, (s * promptRows + r) * hidden);
+            }
+            batch.add(new SequenceRows(caches.get(s), 0, promptRows, true));
+          }
+          float[][] logits = model.forward(batch, input);
+          long t0 = System.nanoTime();
+          for (int step = 0; step < steps; step++) {
+            float[] next = new float[streams * hidden];
+            batch.clear();
+            for (int s = 0; s < streams; s++) {
+              model.copyTokenEmbedding(argmax(logits[s]), next, s * hidden);
+              batch.add(new SequenceRows(caches.get(s), promptRows + step, 1, true));
+            }
+            logits = model.forward(batch, next);
+          }
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          aggregate.append(aggregate.isEmpty() ? "" : ",").append(String.format("%.1f", streams * steps / seconds));
+          interToken.append(interToken.isEmpty() ? "" : ",").append(String.format("%.0f", 1000 * seconds / steps));
+        } finally {
+          caches.forEach(KvCache::close);
+        }
+      }
+      result.put("aggregate", aggregate.toString());
+      result.put("itl_ms", interToken.toString());
+    }
+
+    /** Seconds from an image prompt's first row to its first token's logits (rows stand in for image rows). */
+    static double timeToFirstToken(DecoderModel model, int[] ids, int rows) {
+      int[] tokens = new int[rows];
+      for (int i = 0; i < rows; i++) {
+        tokens[i] = ids[i % ids.length];
+      }
+      try (KvCache kv = model.newKvCache()) {
+        long t0 = System.nanoTime();
+        model.prefill(PromptRows.ofTokens(tokens), 0, rows, 0, kv);
+        return (System.nanoTime() - t0) / 1e9;
+      }
+    }
+
+    static int argmax(float[] logits) {
+      int best = 0;
+      for (int i = 1; i < logits.length; i++) {
+        if (logits[i] > logits[best]) {
+          best = i;
+        }
+      }
+      return best;
     }
   }
 
@@ -305,15 +381,18 @@ public final class DecoderBenchmark {
   static final class Profile {
     /** Innermost frame matching one of these (checked top-down) names the part; else "other". */
     static final List<Map.Entry<String, String>> PARTS = List.of(
-        Map.entry("DecoderModel.lambda$rawLogits", "lm_head (DecoderModel.rawLogits dot products)"),
-        Map.entry("DecoderModel.rawLogits", "lm_head other (final norm, copy out)"),
+        Map.entry("Bf16Matrix.unpackRows", "BF16 widening into panels"),
+        Map.entry("Q8Matrix.unpackRows", "Q8 dequantizing into panels"),
+        Map.entry("Q4Matrix.unpackRows", "Q4 dequantizing into panels"),
+        Map.entry("F32Matrix.unpackRows", "F32 copy into panels"),
+        Map.entry("MatMul", "matmul tiles"),
+        Map.entry("TransformerForward.attend", "attention"),
+        Map.entry("TransformerForward.dot", "attention"),
+        Map.entry("VectorMath", "norms, SiLU, residuals"),
+        Map.entry("ParallelLoop", "thread hand-offs"),
         Map.entry("TokenSampler", "TokenSampler"),
         Map.entry("DecoderModel.copyTokenEmbedding", "copyTokenEmbedding"),
-        Map.entry("MLPBlock", "Jlama MLP (gate/up/down)"),
-        Map.entry("CausalSelfAttention", "Jlama attention (q/k/v/o + scores)"),
-        Map.entry("LayerNorm", "Jlama norms"),
-        Map.entry("TransformerBlock", "Jlama block glue"),
-        Map.entry("AbstractModel", "Jlama forward glue (embedding, residuals)"),
+        Map.entry("TransformerForward", "forward other"),
         Map.entry("DecoderModel", "DecoderModel other"),
         Map.entry("DecoderBenchmark", "harness"));
 
