@@ -53,12 +53,31 @@ public interface LlmServiceConfig {
     /** Images allowed in one request. */
     @WithDefault("16")
     int maxImages();
+
+    Recovery recovery();
+  }
+
+  /** What the engine does after something is thrown on the model thread. */
+  interface Recovery {
+    /** Wait before the first attempt to restart the model thread (doubled per failed attempt, at most 30 s). */
+    @WithDefault("1s")
+    Duration delay();
+
+    /** Broken for longer than this: the process exits (status 70) so its supervisor restarts it. */
+    @WithDefault("2m")
+    Duration giveUpAfter();
   }
 
   interface KvCache {
-    /** All KV memory: running requests' reservations plus conversations kept for their next turn. */
-    @WithDefault("8G")
-    MemorySize maxBytes();
+    /**
+     * All KV memory: running requests' reservations plus conversations kept for their next turn.
+     * Absent = the JVM's direct-memory limit minus {@link #directMemoryHeadroom()}.
+     */
+    Optional<MemorySize> maxBytes();
+
+    /** Direct memory kept free of KV pages for everything else (Jlama scratch tensors, gRPC buffers). */
+    @WithDefault("1G")
+    MemorySize directMemoryHeadroom();
 
     /** An idle conversation's KV cache is dropped after this long unused. */
     @WithDefault("10m")

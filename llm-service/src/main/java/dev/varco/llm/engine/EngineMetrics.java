@@ -23,6 +23,7 @@ final class EngineMetrics {
   private final Counter prefixQueries;
   private final Counter prefixHits;
   private final MeterRegistry registry;
+  private volatile KvCachePool kvPool;
 
   EngineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -53,13 +54,21 @@ final class EngineMetrics {
     interToken.record(sincePreviousToken);
   }
 
-  /** KV memory gauges over the pool (registered once the model, and so the pool, exists). */
+  /**
+   * KV memory gauges over the pool (registered once the model, and so the pool, exists); a pool
+   * made after a model thread fault replaces the previous one.
+   */
   void kvCache(KvCachePool pool) {
-    registry.gauge("vllm:kv_cache_usage_perc", pool,
-        p -> (double) (p.runningBytes() + p.idleBytes()) / p.budgetBytes());
-    Gauge.builder("varco:kv_cache_bytes", pool, p -> p.runningBytes())
+    boolean first = kvPool == null;
+    kvPool = pool;
+    if (!first) {
+      return;
+    }
+    registry.gauge("vllm:kv_cache_usage_perc", this,
+        m -> (double) (m.kvPool.runningBytes() + m.kvPool.idleBytes()) / m.kvPool.budgetBytes());
+    Gauge.builder("varco:kv_cache_bytes", this, m -> m.kvPool.runningBytes())
         .tag("state", "running").description("KV memory reserved by running requests").register(registry);
-    Gauge.builder("varco:kv_cache_bytes", pool, p -> p.idleBytes())
+    Gauge.builder("varco:kv_cache_bytes", this, m -> m.kvPool.idleBytes())
         .tag("state", "idle").description("KV memory kept for conversations' next turns").register(registry);
   }
 

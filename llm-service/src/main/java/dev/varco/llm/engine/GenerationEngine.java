@@ -7,13 +7,16 @@ import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.model.TokenSampler;
 import dev.varco.llm.vision.VisionEncoderClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +34,12 @@ import org.jboss.logging.Logger;
  *
  * <p>The model is loaded on the model thread after start-up; until it is loaded and one warm-up
  * token has been decoded, requests get {@link BackendUnavailableException} and readiness is down.
+ *
+ * <p>Whatever is thrown on the model thread (an {@code OutOfMemoryError} for direct memory, say)
+ * fails the requests it held, frees all KV memory and turns readiness down (FAULTED, with the
+ * cause); the thread then retries the warm-up decode with a growing delay and serves again once it
+ * works. Still broken after {@code varco.llm.recovery.give-up-after}, or at a JVM internal error,
+ * the process exits with status 70 so that its supervisor restarts it.
  */
 @ApplicationScoped
 public class GenerationEngine {
@@ -40,8 +49,15 @@ public class GenerationEngine {
   public enum State {
     LOADING,
     READY,
+    /** Something was thrown on the model thread; it is restarting. */
+    FAULTED,
     FAILED
   }
+
+  /** Exit status when the engine gives up (EX_SOFTWARE). */
+  static final int EXIT_UNRECOVERABLE = 70;
+
+  private static final Duration MAX_RECOVERY_DELAY = Duration.ofSeconds(30);
 
   @Inject LlmServiceConfig config;
   @Inject VisionEncoderClient vision;
@@ -55,12 +71,19 @@ public class GenerationEngine {
   private Path workDir;
   private volatile State state = State.LOADING;
   private volatile String loadFailure;
+  private volatile String fault;
+  private KvMemoryBudget kvBudget;
   private volatile LoadedModel model;
   private volatile PromptPreparer preparer;
   private volatile Instant loadedAt;
   private volatile boolean stopping;
 
   void onStart(@Observes StartupEvent event) {
+    // Refuses to start when the KV budget does not fit the JVM's direct-memory limit.
+    DirectMemoryLimit limit = DirectMemoryLimit.ofThisJvm();
+    kvBudget = KvMemoryBudget.resolve(config.llm().kvCache().maxBytes().map(MemorySize::asLongValue),
+        config.llm().kvCache().directMemoryHeadroom().asLongValue(), limit);
+    LOG.infof("KV budget %s (direct-memory limit: %s)", MemoryAmount.format(kvBudget.bytes()), limit.source());
     metrics = new EngineMetrics(registry);
     preparation = Executors.newVirtualThreadPerTaskExecutor();
     modelThread = Thread.ofPlatform().name("llm-model").daemon(true).start(this::runModelThread);
@@ -90,6 +113,11 @@ public class GenerationEngine {
     return loadFailure;
   }
 
+  /** What was thrown on the model thread, when {@link #state()} is FAULTED. */
+  public String fault() {
+    return fault;
+  }
+
   /** The loaded model; only valid when READY. */
   public LoadedModel model() {
     return model;
@@ -107,9 +135,13 @@ public class GenerationEngine {
    * @throws BackendUnavailableException when the model is not loaded
    */
   public void submit(GenerationRequest request, GenerationSink sink, GenerationTicket ticket) {
-    if (state != State.READY) {
-      throw new BackendUnavailableException(
-          state == State.LOADING ? "the model is still loading" : "the model failed to load: " + loadFailure, null);
+    State now = state;
+    if (now != State.READY) {
+      throw new BackendUnavailableException(switch (now) {
+        case LOADING -> "the model is still loading";
+        case FAULTED -> "the model thread failed (" + fault + ") and is restarting; retry shortly";
+        default -> "the model failed to load: " + loadFailure;
+      }, null);
     }
     int limit = config.llm().maxWaitingRequests();
     int waiting = metrics.waiting.incrementAndGet();
@@ -157,13 +189,93 @@ public class GenerationEngine {
       return;
     }
     LoadedModel loaded = model;
-    KvCachePool pool = new KvCachePool(
-        loaded.decoder()::newKvCache, loaded.decoder().kvFootprint(), config.llm().kvCache().maxBytes().asLongValue(),
-        config.llm().kvCache().idleTtl().toNanos(), config.llm().kvCache().reuse());
-    metrics.kvCache(pool);
-    new StepScheduler(loaded, pool, metrics, config.llm().maxRunningRequests(), config.llm().maxBatchRows(), ready)
-        .run(() -> stopping);
+    while (!stopping) {
+      // A fresh pool per run of the scheduler: a fault may leave a reservation unaccounted.
+      KvCachePool pool = new KvCachePool(
+          loaded.decoder()::newKvCache, loaded.decoder().kvFootprint(), kvBudget.bytes(),
+          config.llm().kvCache().idleTtl().toNanos(), config.llm().kvCache().reuse());
+      metrics.kvCache(pool);
+      Throwable thrown = new StepScheduler(
+          loaded, pool, metrics, config.llm().maxRunningRequests(), config.llm().maxBatchRows(), ready).run(() -> stopping);
+      if (thrown == null || stopping) {
+        break;
+      }
+      if (!recover(loaded, thrown)) {
+        LOG.errorf("the model thread cannot recover (%s): exiting with status %d so that a supervisor restarts the service",
+            fault, EXIT_UNRECOVERABLE);
+        ModelThreadFault.bestEffort(this::closeModel);
+        Quarkus.asyncExit(EXIT_UNRECOVERABLE);
+        return;
+      }
+    }
     closeModel();
+  }
+
+  /**
+   * After a fault (the scheduler has failed its requests and freed its KV memory): readiness down
+   * with the cause, then warm-up decodes with a doubling delay until one works (true) or
+   * give-up-after has passed (false). Requests prepared meanwhile fail at once, never wait.
+   */
+  private boolean recover(LoadedModel loaded, Throwable thrown) {
+    fault = ModelThreadFault.describe(thrown);
+    state = State.FAULTED;
+    LOG.errorf(thrown, "the model thread failed; its requests were failed and its KV memory freed");
+    stateChanges.fire(new ModelStateChanged(State.FAULTED));
+    if (thrown instanceof VirtualMachineError && !(thrown instanceof OutOfMemoryError || thrown instanceof StackOverflowError)) {
+      return false; // an internal JVM error: nothing in this process can be trusted
+    }
+    long giveUpAt = System.nanoTime() + config.llm().recovery().giveUpAfter().toNanos();
+    Duration delay = config.llm().recovery().delay();
+    while (!stopping) {
+      if (!failArrivals(delay, ModelThreadFault.failure(thrown))) {
+        return true; // interrupted: shutting down
+      }
+      // Jlama's KV pages beyond its tensor pool are direct buffers freed only once collected.
+      System.gc();
+      try {
+        warmUp(loaded);
+        fault = null;
+        state = State.READY;
+        stateChanges.fire(new ModelStateChanged(State.READY));
+        LOG.infof("the model thread recovered and serves again");
+        return true;
+      } catch (Throwable again) {
+        LOG.warnf("restarting the model thread failed: %s", ModelThreadFault.describe(again));
+      }
+      if (System.nanoTime() - giveUpAt > 0) {
+        return false;
+      }
+      Duration doubled = delay.multipliedBy(2);
+      delay = doubled.compareTo(MAX_RECOVERY_DELAY) > 0 ? MAX_RECOVERY_DELAY : doubled;
+    }
+    return true;
+  }
+
+  /** Waits {@code delay}, failing every request that becomes ready meanwhile; false when interrupted. */
+  private boolean failArrivals(Duration delay, BackendUnavailableException failure) {
+    long until = System.nanoTime() + delay.toNanos();
+    try {
+      for (long left = delay.toNanos(); left > 0; left = until - System.nanoTime()) {
+        PreparedJob job = ready.poll(left, TimeUnit.NANOSECONDS);
+        if (job != null) {
+          metrics.waiting.decrementAndGet();
+          if (!job.ticket().isCancelled()) {
+            ModelThreadFault.bestEffort(() -> job.sink().failed(failure));
+          }
+        }
+      }
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** One greedy token from a fresh KV cache: what readiness promises. */
+  private static void warmUp(LoadedModel loaded) {
+    int probe = loaded.manifest().llm().eosTokenIds().getFirst();
+    new DecodeLoop(loaded.decoder(), new HashSet<>(), loaded.contextLength())
+        .run(PromptRows.ofTokens(new int[] {probe}), 1, new TokenSampler(SamplingSettings.greedy()), () -> false,
+            (token, position) -> false);
   }
 
   private void load() {
@@ -174,12 +286,9 @@ public class GenerationEngine {
     LoadedModel loaded =
         LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength());
     model = loaded;
-    preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), config.llm().kvCache().maxBytes().asLongValue());
+    preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), kvBudget.bytes());
     // Readiness means a token can be decoded, not merely that files were mapped.
-    int probe = loaded.manifest().llm().eosTokenIds().getFirst();
-    new DecodeLoop(loaded.decoder(), new HashSet<>(), loaded.contextLength())
-        .run(PromptRows.ofTokens(new int[] {probe}), 1, new TokenSampler(SamplingSettings.greedy()), () -> false,
-            (token, position) -> false);
+    warmUp(loaded);
     loadedAt = Instant.now();
     state = State.READY;
     stateChanges.fire(new ModelStateChanged(State.READY));

@@ -72,8 +72,14 @@ final class StepScheduler {
     this.endOfTurnTokens = new HashSet<>(model.manifest().llm().eosTokenIds());
   }
 
-  /** Schedules until {@code stopping} turns true or the thread is interrupted, then frees everything. */
-  void run(BooleanSupplier stopping) {
+  /**
+   * Schedules until {@code stopping} turns true or the thread is interrupted (returns null), or until
+   * anything, an {@link Error} included, is thrown on this thread (returns it). Either way every
+   * request it held ends: at a fault each running and waiting request fails with
+   * {@link BackendUnavailableException} naming the cause; then all KV memory is freed.
+   */
+  Throwable run(BooleanSupplier stopping) {
+    Throwable fault = null;
     try {
       while (!stopping.getAsBoolean()) {
         ready.drainTo(waiting);
@@ -88,17 +94,39 @@ final class StepScheduler {
         }
         stepAll();
       }
+    } catch (Throwable t) {
+      fault = t;
     } finally {
-      for (RunningRequest request : running) {
+      releaseAll(fault);
+    }
+    return fault;
+  }
+
+  /** Ends every held request (failing it when {@code fault} is set) and frees all KV memory. */
+  private void releaseAll(Throwable fault) {
+    BackendUnavailableException failure = fault == null ? null : ModelThreadFault.failure(fault);
+    for (RunningRequest request : running) {
+      ModelThreadFault.bestEffort(() -> {
         request.sequence.cancel();
         pool.release(request.lease, request.sequence.kvContent(), false);
-        metrics.running.decrementAndGet();
+      });
+      metrics.running.decrementAndGet();
+      if (failure != null && !request.job.ticket().isCancelled()) {
+        ModelThreadFault.bestEffort(() -> request.job.sink().failed(failure));
       }
-      running.clear();
-      metrics.waiting.addAndGet(-waiting.size());
-      waiting.clear();
-      pool.close();
     }
+    running.clear();
+    if (failure != null) {
+      ready.drainTo(waiting);
+      for (PreparedJob job : waiting) {
+        if (!job.ticket().isCancelled()) {
+          ModelThreadFault.bestEffort(() -> job.sink().failed(failure));
+        }
+      }
+    }
+    metrics.waiting.addAndGet(-waiting.size());
+    waiting.clear();
+    ModelThreadFault.bestEffort(pool::close);
   }
 
   /** Blocks until a request is ready or an idle buffer expires; false when interrupted. */
