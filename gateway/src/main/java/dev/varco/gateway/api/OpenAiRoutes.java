@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.routing.Affinity;
 import dev.varco.gateway.session.StoreFailure;
 import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.ServedModel;
@@ -71,7 +72,7 @@ public class OpenAiRoutes {
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
           "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
-      var generation = languageModel.generate(request.turn(), requestId, responder);
+      var generation = languageModel.generate(request.turn(), requestId, Affinity.stateless(AccessFilter.caller(ctx), request.turn()), responder);
       ctx.response().closeHandler(closed -> {
         LOG.debugf("client of %s went away; cancelling the generation", requestId);
         generation.cancel();
