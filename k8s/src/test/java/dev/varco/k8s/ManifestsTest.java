@@ -182,7 +182,9 @@ class ManifestsTest {
     rendered.named(Service.class, gateway.get("VARCO_GATEWAY_DISCOVERY_SERVICE"));
     Map<String, String> llm = configMap(rendered, "llm-service-config").getData();
     assertEquals(String.valueOf(ServiceConfig.grpcPort("vision-service")), llm.get("VARCO_VISION_PORT"));
-    rendered.named(Service.class, llm.get("VARCO_VISION_HOST"));
+    // llm-service spreads its encoder calls over every vision pod: a headless Service, round robin.
+    assertEquals("None", rendered.named(Service.class, llm.get("VARCO_VISION_HOST")).getSpec().getClusterIP());
+    assertEquals("round_robin", llm.get("QUARKUS_GRPC_CLIENTS_VISION_LOAD_BALANCING_POLICY"));
   }
 
   @ParameterizedTest
