@@ -46,11 +46,6 @@ public class LanguageModelClient {
     void cancel();
   }
 
-  /** Starts streaming one stateless turn of an unnamed caller; events go to {@code listener}. */
-  public Generation generate(ChatTurn turn, String requestId, GenerationListener listener) {
-    return generate(turn, requestId, Affinity.stateless("", turn), listener);
-  }
-
   /** Starts streaming one turn on the replica its affinity routes to; events go to {@code listener}. */
   public Generation generate(ChatTurn turn, String requestId, Affinity affinity, GenerationListener listener) {
     AtomicBoolean cancelled = new AtomicBoolean();
