@@ -52,12 +52,17 @@ public class LanguageModelClient {
     GenerationObserver observer = new GenerationObserver(listener, cancelled);
     LanguageModelGrpc.newStub(router.channel(affinity))
         .withDeadlineAfter(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .generate(toRequest(turn, requestId).toBuilder().setSessionId(affinity.sessionId()).build(), observer);
+        .generate(toRequest(turn, requestId, affinity), observer);
     return () -> {
       if (cancelled.compareAndSet(false, true)) {
         observer.cancelCall();
       }
     };
+  }
+
+  /** The request for {@code turn}, carrying the conversation id (if any) as {@code session_id}. */
+  static GenerateRequest toRequest(ChatTurn turn, String requestId, Affinity affinity) {
+    return toRequest(turn, requestId).toBuilder().setSessionId(affinity.sessionId()).build();
   }
 
   static GenerateRequest toRequest(ChatTurn turn, String requestId) {
