@@ -1,8 +1,10 @@
 package dev.varco.gateway.routing;
 
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -47,11 +49,23 @@ public final class ReplicaChannels implements AutoCloseable {
     return channels.keySet();
   }
 
-  /** The replica {@code key} routes to and its channel, or null when no replica is known. */
+  /**
+   * The replica {@code key} routes to and its channel, or null when no replica is known. A
+   * replica whose channel cannot connect (TRANSIENT_FAILURE: refused, unreachable) is passed over
+   * while it stays so, unless every replica is: its conversations move meanwhile and come back to
+   * it once it connects again. Discovery cannot see that in static mode.
+   */
   public Map.Entry<String, ManagedChannel> route(String key) {
     Map<String, ManagedChannel> current = channels;
-    String address = Rendezvous.pick(key, current.keySet());
+    List<String> reachable = current.entrySet().stream()
+        .filter(e -> e.getValue().getState(false) != ConnectivityState.TRANSIENT_FAILURE).map(Map.Entry::getKey).toList();
+    String address = Rendezvous.pick(key, reachable.isEmpty() ? current.keySet() : reachable);
     return address == null ? null : Map.entry(address, current.get(address));
+  }
+
+  /** The channel of one replica, or null (tests watch its state). */
+  ManagedChannel channel(String address) {
+    return channels.get(address);
   }
 
   private ManagedChannel open(String address) {
