@@ -72,7 +72,8 @@ public class OpenAiRoutes {
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
           "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
-      var generation = languageModel.generate(request.turn(), requestId, Affinity.stateless(AccessFilter.caller(ctx), request.turn()), responder);
+      Affinity affinity = Affinity.stateless(AccessFilter.caller(ctx), request.turn());
+      var generation = languageModel.generate(request.turn(), requestId, affinity, responder);
       ctx.response().closeHandler(closed -> {
         LOG.debugf("client of %s went away; cancelling the generation", requestId);
         generation.cancel();
