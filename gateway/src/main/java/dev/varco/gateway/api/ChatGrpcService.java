@@ -7,6 +7,7 @@ import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
 import dev.varco.gateway.chat.Sampling;
+import dev.varco.gateway.routing.Affinity;
 import dev.varco.gateway.upstream.GenerationListener;
 import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
 import dev.varco.gateway.upstream.LanguageModelClient;
@@ -69,6 +70,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
   @Override
   public void complete(ChatRequest request, StreamObserver<ChatResponse> responses) {
     long arrived = System.nanoTime();
+    String caller = GrpcCaller.current();
     ChatTurn turn;
     try {
       turn = toTurn(request);
@@ -84,7 +86,8 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
             + "' does not exist; this server serves '" + description.getName() + "'").asRuntimeException());
         return;
       }
-      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), new GenerationListener() {
+      Affinity affinity = Affinity.stateless(caller, turn);
+      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), affinity, new GenerationListener() {
         private boolean firstTextSent;
 
         @Override

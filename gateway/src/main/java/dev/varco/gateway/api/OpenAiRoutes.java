@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
+import dev.varco.gateway.routing.Affinity;
 import dev.varco.gateway.session.StoreFailure;
 import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.ServedModel;
@@ -71,7 +72,8 @@ public class OpenAiRoutes {
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
           "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
-      var generation = languageModel.generate(request.turn(), requestId, responder);
+      Affinity affinity = Affinity.stateless(AccessFilter.caller(ctx), request.turn());
+      var generation = languageModel.generate(request.turn(), requestId, affinity, responder);
       // Added to the context's end handlers, never set on the response: that would replace the
       // handler that gives the caller's slot back (AccessFilter).
       ctx.addEndHandler(ended -> {

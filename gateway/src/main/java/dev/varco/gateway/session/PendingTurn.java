@@ -2,6 +2,7 @@ package dev.varco.gateway.session;
 
 import dev.varco.gateway.chat.ChatMessage;
 import dev.varco.gateway.chat.ChatTurn;
+import dev.varco.gateway.routing.Affinity;
 import dev.varco.gateway.upstream.GenerationListener;
 import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.UpstreamFailure;
@@ -70,7 +71,10 @@ public final class PendingTurn {
       if (cancelled) {
         return;
       }
-      generation = languageModel.generate(chatTurn, requestId, new Recorder(listener));
+      // A conversation stays on its replica; a previous_response_id chain routes by its beginning.
+      Affinity affinity = request.conversationId() != null
+          ? Affinity.conversation(request.conversationId()) : Affinity.stateless(owner, chatTurn);
+      generation = languageModel.generate(chatTurn, requestId, affinity, new Recorder(listener));
     }
   }
 

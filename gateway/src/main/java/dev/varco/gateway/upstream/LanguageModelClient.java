@@ -5,6 +5,8 @@ import dev.varco.gateway.chat.ChatMessage;
 import dev.varco.gateway.chat.ChatPart;
 import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.Sampling;
+import dev.varco.gateway.routing.Affinity;
+import dev.varco.gateway.routing.LlmRouter;
 import dev.varco.proto.llm.v1.ContentPart;
 import dev.varco.proto.llm.v1.GenerateRequest;
 import dev.varco.proto.llm.v1.GenerateResponse;
@@ -13,10 +15,8 @@ import dev.varco.proto.llm.v1.LanguageModelGrpc;
 import dev.varco.proto.llm.v1.Message;
 import dev.varco.proto.llm.v1.SamplingParams;
 import dev.varco.proto.llm.v1.TokenLogprob;
-import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -35,8 +35,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class LanguageModelClient {
 
   @Inject
-  @GrpcClient("llm")
-  Channel channel;
+  LlmRouter router;
 
   @ConfigProperty(name = "varco.upstream.generation-timeout", defaultValue = "PT10M")
   Duration generationTimeout;
@@ -47,18 +46,23 @@ public class LanguageModelClient {
     void cancel();
   }
 
-  /** Starts streaming one turn; events go to {@code listener}. */
-  public Generation generate(ChatTurn turn, String requestId, GenerationListener listener) {
+  /** Starts streaming one turn on the replica its affinity routes to; events go to {@code listener}. */
+  public Generation generate(ChatTurn turn, String requestId, Affinity affinity, GenerationListener listener) {
     AtomicBoolean cancelled = new AtomicBoolean();
     GenerationObserver observer = new GenerationObserver(listener, cancelled);
-    LanguageModelGrpc.newStub(channel)
+    LanguageModelGrpc.newStub(router.channel(affinity))
         .withDeadlineAfter(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .generate(toRequest(turn, requestId), observer);
+        .generate(toRequest(turn, requestId, affinity), observer);
     return () -> {
       if (cancelled.compareAndSet(false, true)) {
         observer.cancelCall();
       }
     };
+  }
+
+  /** The request for {@code turn}, carrying the conversation id (if any) as {@code session_id}. */
+  static GenerateRequest toRequest(ChatTurn turn, String requestId, Affinity affinity) {
+    return toRequest(turn, requestId).toBuilder().setSessionId(affinity.sessionId()).build();
   }
 
   static GenerateRequest toRequest(ChatTurn turn, String requestId) {

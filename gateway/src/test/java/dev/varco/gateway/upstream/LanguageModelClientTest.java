@@ -8,6 +8,7 @@ import dev.varco.gateway.chat.ChatMessage;
 import dev.varco.gateway.chat.ChatPart;
 import dev.varco.gateway.chat.ChatTurn;
 import dev.varco.gateway.chat.Sampling;
+import dev.varco.gateway.routing.Affinity;
 import dev.varco.proto.llm.v1.SamplingParams;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -19,6 +20,14 @@ class LanguageModelClientTest {
 
   private static SamplingParams wire(Sampling sampling) {
     return LanguageModelClient.toRequest(new ChatTurn(HELLO, sampling), "r1").getSampling();
+  }
+
+  @Test
+  void aConversationsIdTravelsAsSessionId() {
+    ChatTurn turn = new ChatTurn(HELLO, Sampling.basic(0.0, 0, OptionalLong.empty()));
+    assertEquals("conv_42", LanguageModelClient.toRequest(turn, "r1", Affinity.conversation("conv_42")).getSessionId());
+    assertEquals("", LanguageModelClient.toRequest(turn, "r1", Affinity.stateless("alice", turn)).getSessionId());
+    assertEquals("r1", LanguageModelClient.toRequest(turn, "r1", Affinity.conversation("conv_42")).getRequestId());
   }
 
   @Test
