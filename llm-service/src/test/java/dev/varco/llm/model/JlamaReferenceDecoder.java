@@ -5,6 +5,7 @@ import com.github.tjake.jlama.model.AbstractModel;
 import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.model.functions.SampleOutput;
 import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
@@ -24,7 +25,7 @@ final class JlamaReferenceDecoder implements AutoCloseable {
 
   JlamaReferenceDecoder(Path llmDir, Path workDir) throws Exception {
     model = ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, llmDir.toFile(), workDir.toFile(),
-        DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(), ConvertedWeights::open);
+        DType.F32, DType.F32, Optional.empty(), Optional.empty(), Optional.empty(), SafeTensorSupport::loadWeights);
     var field = AbstractModel.class.getDeclaredField("sampleOutput");
     field.setAccessible(true);
     head = (SampleOutput) field.get(model);
