@@ -71,7 +71,7 @@ public final class EncoderSession implements AutoCloseable {
   private static EncoderSession open(OrtEnvironment environment, Path graph, ModelManifest.Vision vision,
       EncoderOptions options, ExecutionProvider requested) throws OrtException {
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-      // Tuned for one graph run at a time on all cores (shared/notes/onnx-siglip.md): every core
+      // Tuned for one graph run at a time on all cores: every core
       // inside the run's operators, none across operators; ALL also fuses the int8 linears.
       sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
