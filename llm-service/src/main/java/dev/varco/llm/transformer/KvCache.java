@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * One sequence's keys and values, every layer, in pages of {@link #PAGE_POSITIONS} positions
  * allocated when first written. A page is a direct buffer, so all KV memory counts against the
- * JVM's {@code -XX:MaxDirectMemorySize} (one hard limit an operator can size), laid out
- * {@code [layer][key|value][position in page][kv head][head dim]}; {@link #close()} drops the pages. Positions hold whatever was last written there: a cache reused for another
+ * JVM's {@code -XX:MaxDirectMemorySize} (one hard limit an operator can size), laid out per layer
+ * as keys {@code [kv head][head dim][position in page]} then values {@code [position in page][kv
+ * head][head dim]}; {@link #close()} drops the pages. Positions hold whatever was last written there: a cache reused for another
  * prompt is simply overwritten from the first position that differs.
  */
 public final class KvCache implements AutoCloseable {
@@ -67,10 +68,18 @@ public final class KvCache implements AutoCloseable {
     return pages.get(position / PAGE_POSITIONS);
   }
 
-  /** Byte offset of the key (or value) row of {@code position} for {@code layer} inside its page. */
-  long offset(int layer, boolean value, int position) {
-    long row = ((long) (2 * layer + (value ? 1 : 0)) * PAGE_POSITIONS + position % PAGE_POSITIONS);
-    return row * kvWidth * Float.BYTES;
+  /**
+   * Byte offset, inside the page of {@code position}, of element {@code column} (kv head x head
+   * dim + dim) of its key. Keys are stored transposed, {@code [column][position in page]}, so the
+   * scores of one query against consecutive keys are whole vectors of FMAs, no lane sums.
+   */
+  long keyOffset(int layer, int column, int position) {
+    return (((long) 2 * layer * kvWidth + column) * PAGE_POSITIONS + position % PAGE_POSITIONS) * Float.BYTES;
+  }
+
+  /** Byte offset, inside the page of {@code position}, of its value row ({@code kvWidth} floats). */
+  long valueOffset(int layer, int position) {
+    return (((long) 2 * layer + 1) * PAGE_POSITIONS + position % PAGE_POSITIONS) * kvWidth * Float.BYTES;
   }
 
   @Override

@@ -154,8 +154,10 @@ public final class TransformerForward implements AutoCloseable {
       }
       KvCache kv = sequences.get(rowSequence[r]).kv();
       MemorySegment page = kv.page(position);
-      MemorySegment.copy(qkv, base + qWidth, page, FLOAT, kv.offset(index, false, position), kvWidth);
-      MemorySegment.copy(qkv, base + qWidth + kvWidth, page, FLOAT, kv.offset(index, true, position), kvWidth);
+      for (int column = 0; column < kvWidth; column++) {
+        page.set(FLOAT, kv.keyOffset(index, column, position), qkv[base + qWidth + column]);
+      }
+      MemorySegment.copy(qkv, base + qWidth + kvWidth, page, FLOAT, kv.valueOffset(index, position), kvWidth);
     });
     loop.run(total * heads, (task, worker) -> {
       int r = task / heads;
@@ -178,23 +180,37 @@ public final class TransformerForward implements AutoCloseable {
   /**
    * Causal attention of one row's head over positions 0..position of its sequence:
    * softmax(q·k / sqrt(d)) weighted sum of the values, with the key/value head its group shares.
+   * Scores come a page of keys at a time, lanes along positions (keys are stored transposed), the
+   * weighted sum a vector of the head's dims at a time, in position order.
    */
   private void attend(int layer, KvCache kv, int position, int row, int head, int worker) {
     int kvHead = head / (heads / kvHeads);
     int q = row * qkvWidth + head * headDim;
-    long headBytes = (long) kvHead * headDim * Float.BYTES;
+    int count = position + 1;
+    int padded = (count + KvCache.PAGE_POSITIONS - 1) / KvCache.PAGE_POSITIONS * KvCache.PAGE_POSITIONS;
     float[] scores = attentionScratch[worker];
-    if (scores == null || scores.length < position + 1) {
-      scores = new float[Math.max(position + 1, 256) * 2];
+    if (scores == null || scores.length < padded) {
+      scores = new float[Math.max(padded, 1024) * 2];
       attentionScratch[worker] = scores;
     }
-    float max = Float.NEGATIVE_INFINITY;
-    for (int t = 0; t <= position; t++) {
-      float s = dot(qkv, q, kv.page(t), kv.offset(layer, false, t) + headBytes) * scale;
-      scores[t] = s;
-      max = Math.max(max, s);
+    for (int start = 0; start < count; start += KvCache.PAGE_POSITIONS) {
+      MemorySegment page = kv.page(start);
+      int vectors = (Math.min(KvCache.PAGE_POSITIONS, count - start) + LANES - 1) / LANES;
+      for (int v = 0; v < vectors; v++) {
+        FloatVector acc = FloatVector.zero(S);
+        long keys = kv.keyOffset(layer, kvHead * headDim, start) + (long) v * LANES * Float.BYTES;
+        for (int d = 0; d < headDim; d++) {
+          FloatVector k = FloatVector.fromMemorySegment(
+              S, page, keys + (long) d * KvCache.PAGE_POSITIONS * Float.BYTES, ByteOrder.nativeOrder());
+          acc = FloatVector.broadcast(S, qkv[q + d]).fma(k, acc);
+        }
+        acc.mul(scale).intoArray(scores, start + v * LANES);
+      }
     }
-    int count = position + 1;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int t = 0; t < count; t++) {
+      max = Math.max(max, scores[t]);
+    }
     int bound = count - count % LANES;
     FloatVector sumVector = FloatVector.zero(S);
     for (int t = 0; t < bound; t += LANES) {
@@ -207,41 +223,26 @@ public final class TransformerForward implements AutoCloseable {
       scores[t] = VectorMath.exp(scores[t] - max);
       sum += scores[t];
     }
-    int out = row * qWidth + head * headDim;
-    java.util.Arrays.fill(attention, out, out + headDim, 0f);
-    int vectorDims = headDim - headDim % LANES;
-    for (int t = 0; t < count; t++) {
-      MemorySegment page = kv.page(t);
-      long v = kv.offset(layer, true, t) + headBytes;
-      FloatVector weight = FloatVector.broadcast(S, scores[t]);
-      for (int d = 0; d < vectorDims; d += LANES) {
-        FloatVector acc = FloatVector.fromArray(S, attention, out + d);
-        FloatVector.fromMemorySegment(S, page, v + (long) d * Float.BYTES, ByteOrder.nativeOrder())
-            .fma(weight, acc)
-            .intoArray(attention, out + d);
-      }
-      for (int d = vectorDims; d < headDim; d++) {
-        attention[out + d] = Math.fma(page.get(FLOAT, v + (long) d * Float.BYTES), scores[t], attention[out + d]);
-      }
-    }
     float inverse = 1f / sum;
-    for (int d = 0; d < headDim; d++) {
-      attention[out + d] *= inverse;
-    }
-  }
-
-  private float dot(float[] q, int qOffset, MemorySegment page, long kOffset) {
-    FloatVector acc = FloatVector.zero(S);
+    int out = row * qWidth + head * headDim;
+    long headBytes = (long) kvHead * headDim * Float.BYTES;
     int vectorDims = headDim - headDim % LANES;
     for (int d = 0; d < vectorDims; d += LANES) {
-      acc = FloatVector.fromArray(S, q, qOffset + d)
-          .fma(FloatVector.fromMemorySegment(S, page, kOffset + (long) d * Float.BYTES, ByteOrder.nativeOrder()), acc);
+      FloatVector acc = FloatVector.zero(S);
+      for (int t = 0; t < count; t++) {
+        FloatVector value = FloatVector.fromMemorySegment(
+            S, kv.page(t), kv.valueOffset(layer, t) + headBytes + (long) d * Float.BYTES, ByteOrder.nativeOrder());
+        acc = value.fma(FloatVector.broadcast(S, scores[t]), acc);
+      }
+      acc.mul(inverse).intoArray(attention, out + d);
     }
-    float sum = MatMul.sumLanes(acc);
     for (int d = vectorDims; d < headDim; d++) {
-      sum = Math.fma(q[qOffset + d], page.get(FLOAT, kOffset + (long) d * Float.BYTES), sum);
+      float acc = 0f;
+      for (int t = 0; t < count; t++) {
+        acc = Math.fma(kv.page(t).get(FLOAT, kv.valueOffset(layer, t) + headBytes + (long) d * Float.BYTES), scores[t], acc);
+      }
+      attention[out + d] = acc * inverse;
     }
-    return sum;
   }
 
   private float[][] logits(List<SequenceRows> sequences, float[] x) {
