@@ -1,0 +1,184 @@
+package dev.varco.load;
+
+import dev.varco.load.report.RunSummary;
+import dev.varco.load.report.ScenarioRun;
+import dev.varco.load.report.SmokeVerdict;
+import dev.varco.load.report.StackSnapshot;
+import dev.varco.load.simulation.ChatCompletionsSimulation;
+import dev.varco.load.simulation.ResponsesConversationSimulation;
+import dev.varco.load.stream.Measurements;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Runs scenarios against a running stack with Gatling, in this JVM, and writes the markdown summary.
+ * Command line (what {@code ./varco load} calls):
+ *
+ * <pre>
+ * LoadRun [chat|responses|all] [--duration S] [--rate R] [--profile constant|ramp|soak] [--base-url URL]
+ *         [--max-tokens N] [--stream-timeout S] [--report-dir DIR] [--state-dir DIR] [--llm-url URL]
+ *         [--vision-url URL] [--smoke] [--rss-growth-mib N]
+ * </pre>
+ *
+ * The API key comes from the environment ({@code VARCO_LOAD_API_KEY}), never the command line.
+ * {@code --smoke} exits 1 when {@link SmokeVerdict} finds a problem.
+ */
+public final class LoadRun {
+  /** The scenarios by the name the command line takes, in the order {@code all} runs them. */
+  public static final Map<String, Class<?>> SCENARIOS = new LinkedHashMap<>();
+
+  static {
+    SCENARIOS.put("chat", ChatCompletionsSimulation.class);
+    SCENARIOS.put("responses", ResponsesConversationSimulation.class);
+  }
+
+  private LoadRun() {}
+
+  /** Runs the named scenarios one after the other and writes the summary; returns each run. */
+  public static List<ScenarioRun> run(LoadSettings settings, List<String> scenarios) throws IOException {
+    for (String scenario : scenarios) {
+      if (!SCENARIOS.containsKey(scenario)) {
+        throw new IllegalArgumentException("unknown scenario " + scenario + "; known: " + String.join(", ", SCENARIOS.keySet()) + ", all");
+      }
+    }
+    settings.export();
+    Path gatlingDir = settings.reportDir().resolve("gatling");
+    Files.createDirectories(gatlingDir);
+    List<ScenarioRun> runs = new ArrayList<>();
+    for (String scenario : scenarios) {
+      Class<?> simulation = SCENARIOS.get(scenario);
+      Measurements.reset();
+      Set<Path> earlier = reports(gatlingDir);
+      StackSnapshot before = StackSnapshot.take(settings);
+      int status = io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()});
+      StackSnapshot after = StackSnapshot.take(settings);
+      Optional<Path> report = reports(gatlingDir).stream().filter(p -> !earlier.contains(p)).findFirst();
+      runs.add(new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status));
+    }
+    RunSummary.write(settings, runs);
+    return runs;
+  }
+
+  private static Set<Path> reports(Path dir) throws IOException {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return new HashSet<>(entries.filter(Files::isDirectory).toList());
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
+    Map<String, String> options = new LinkedHashMap<>();
+    List<String> scenarios = new ArrayList<>();
+    boolean smoke = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--smoke")) {
+        smoke = true;
+      } else if (arg.startsWith("--")) {
+        if (i + 1 >= args.length) {
+          fail(arg + " needs a value");
+        }
+        options.put(arg.substring(2), args[++i]);
+      } else {
+        scenarios.add(arg);
+      }
+    }
+    if (scenarios.isEmpty() || scenarios.contains("all")) {
+      scenarios = new ArrayList<>(SCENARIOS.keySet());
+    }
+    LoadSettings settings;
+    try {
+      settings = settings(options);
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage());
+      return;
+    }
+    long rssBound;
+    try {
+      rssBound = number(options, "rss-growth-mib", "256");
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage());
+      return;
+    }
+    List<ScenarioRun> runs;
+    try {
+      runs = run(settings, scenarios);
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage());
+      return;
+    }
+    System.out.println(RunSummary.render(settings, runs));
+    System.out.println("Summary written to " + settings.reportDir().resolve("summary-latest.md"));
+    boolean gatlingFailed = runs.stream().anyMatch(r -> r.gatlingStatus() != 0);
+    if (smoke) {
+      List<String> problems = SmokeVerdict.problems(runs, rssBound);
+      problems.forEach(p -> System.out.println("SMOKE FAILED: " + p));
+      System.exit(problems.isEmpty() && !gatlingFailed ? 0 : 1);
+    }
+    System.exit(gatlingFailed ? 1 : 0);
+  }
+
+  private static LoadSettings settings(Map<String, String> options) {
+    Set<String> known = Set.of("duration", "rate", "profile", "base-url", "max-tokens", "stream-timeout", "report-dir", "state-dir",
+        "llm-url", "vision-url", "rss-growth-mib");
+    for (String option : options.keySet()) {
+      if (!known.contains(option)) {
+        throw new IllegalArgumentException("unknown option --" + option);
+      }
+    }
+    String key = System.getenv("VARCO_LOAD_API_KEY");
+    return new LoadSettings(
+        options.getOrDefault("base-url", "http://127.0.0.1:8080"),
+        key == null || key.isBlank() ? Optional.empty() : Optional.of(key),
+        Duration.ofSeconds(number(options, "duration", "30")),
+        decimal(options, "rate", "0.5"),
+        profile(options.getOrDefault("profile", "constant")),
+        (int) number(options, "max-tokens", "32"),
+        Duration.ofSeconds(number(options, "stream-timeout", "120")),
+        Path.of(options.getOrDefault("report-dir", "target/reports")),
+        Optional.ofNullable(options.get("state-dir")).map(Path::of),
+        Optional.ofNullable(options.get("llm-url")),
+        Optional.ofNullable(options.get("vision-url")));
+  }
+
+  private static long number(Map<String, String> options, String name, String fallback) {
+    return parsed(options, name, fallback, Long::parseLong, "a whole number");
+  }
+
+  private static double decimal(Map<String, String> options, String name, String fallback) {
+    return parsed(options, name, fallback, Double::parseDouble, "a number");
+  }
+
+  private static <T> T parsed(Map<String, String> options, String name, String fallback, java.util.function.Function<String, T> parse,
+      String what) {
+    String value = options.getOrDefault(name, fallback);
+    try {
+      return parse.apply(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be " + what + ", got " + value);
+    }
+  }
+
+  private static LoadSettings.Profile profile(String name) {
+    try {
+      return LoadSettings.Profile.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--profile must be constant, ramp or soak, got " + name);
+    }
+  }
+
+  private static void fail(String message) {
+    System.err.println("varco load: " + message);
+    System.exit(2);
+  }
+}

@@ -1,0 +1,14 @@
+package dev.varco.load.report;
+
+import dev.varco.load.stream.StreamStats;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One scenario's run: the streams by label, the stack before and after, and Gatling's HTML report.
+ *
+ * @param gatlingStatus Gatling's exit status (0 = the run completed)
+ */
+public record ScenarioRun(String scenario, Map<String, StreamStats.Snapshot> streams, StackSnapshot before, StackSnapshot after,
+    Optional<Path> gatlingReport, int gatlingStatus) {}

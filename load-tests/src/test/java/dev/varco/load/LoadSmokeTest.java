@@ -1,0 +1,47 @@
+package dev.varco.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.varco.load.report.ScenarioRun;
+import dev.varco.load.report.SmokeVerdict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CI's smoke run: the real stack on the tiny model (started by the launcher), a short bounded run of
+ * each scenario, then {@link SmokeVerdict}: no 5xx other than 503, no stream cut or left without its
+ * final event, no in-stream error, every scenario served, no service's RSS grown past the bound.
+ */
+class LoadSmokeTest {
+  /** RSS growth allowed per service over the whole smoke run (heap sizing and JIT included). */
+  static final long RSS_GROWTH_BOUND_MIB = 256;
+
+  @Test
+  void eachScenarioRunsCleanAgainstTheRealStack() throws Exception {
+    Path reports = Path.of("target", "reports").toAbsolutePath();
+    List<ScenarioRun> runs;
+    try (LocalStack stack = LocalStack.start()) {
+      LoadSettings settings = new LoadSettings(stack.url(stack.gatewayPort), Optional.empty(), Duration.ofSeconds(12), 0.5,
+          LoadSettings.Profile.CONSTANT, 16, Duration.ofSeconds(60), reports, Optional.of(LocalStack.STATE_DIR),
+          Optional.of(stack.url(stack.llmPort)), Optional.of(stack.url(stack.visionPort)));
+      runs = LoadRun.run(settings, List.copyOf(LoadRun.SCENARIOS.keySet()));
+    }
+
+    assertEquals(List.of("chat", "responses"), runs.stream().map(ScenarioRun::scenario).toList());
+    for (ScenarioRun run : runs) {
+      assertEquals(0, run.gatlingStatus(), run.scenario() + ": Gatling failed");
+      assertTrue(run.gatlingReport().map(r -> Files.exists(r.resolve("index.html"))).orElse(false),
+          run.scenario() + ": no Gatling HTML report");
+      assertTrue(run.after().rssMiB().size() == 3, run.scenario() + ": RSS of the three services read " + run.after().rssMiB());
+      assertTrue(run.after().metrics().containsKey("llm-service vllm:generation_tokens_total"), "llm-service metrics scraped");
+    }
+    String summary = Files.readString(reports.resolve("summary-latest.md"));
+    assertTrue(summary.contains("| chat/text |") && summary.contains("| responses/turn-2+ |"), summary);
+    assertEquals(List.of(), SmokeVerdict.problems(runs, RSS_GROWTH_BOUND_MIB), summary);
+  }
+}
