@@ -1,5 +1,6 @@
 package dev.varco.load;
 
+import dev.varco.load.grpc.GrpcLoad;
 import dev.varco.load.report.RunSummary;
 import dev.varco.load.report.ScenarioRun;
 import dev.varco.load.report.SmokeVerdict;
@@ -26,16 +27,16 @@ import java.util.stream.Stream;
  * Command line (what {@code ./varco load} calls):
  *
  * <pre>
- * LoadRun [chat|responses|all] [--duration S] [--rate R] [--profile constant|ramp|soak] [--base-url URL]
+ * LoadRun [chat|responses|grpc-complete|grpc-respond|grpc-encode|all] [--duration S] [--rate R] [--profile constant|ramp|soak] [--base-url URL]
  *         [--max-tokens N] [--stream-timeout S] [--report-dir DIR] [--state-dir DIR] [--llm-url URL]
- *         [--vision-url URL] [--smoke] [--rss-growth-mib N]
+ *         [--vision-url URL] [--grpc-target HOST:PORT] [--vision-grpc-target HOST:PORT] [--smoke] [--rss-growth-mib N]
  * </pre>
  *
  * The API key comes from the environment ({@code VARCO_LOAD_API_KEY}), never the command line.
  * {@code --smoke} exits 1 when {@link SmokeVerdict} finds a problem.
  */
 public final class LoadRun {
-  /** The scenarios by the name the command line takes, in the order {@code all} runs them. */
+  /** The Gatling scenarios by the name the command line takes, in the order {@code all} runs them. */
   public static final Map<String, Class<?>> SCENARIOS = new LinkedHashMap<>();
 
   static {
@@ -43,13 +44,22 @@ public final class LoadRun {
     SCENARIOS.put("responses", ResponsesConversationSimulation.class);
   }
 
+  /** Every scenario {@code all} can run with these settings: Gatling's, then gRPC's whose target is set. */
+  public static List<String> all(LoadSettings settings) {
+    List<String> names = new ArrayList<>(SCENARIOS.keySet());
+    settings.grpcTarget().ifPresent(t -> names.addAll(List.of("grpc-complete", "grpc-respond")));
+    settings.visionGrpcTarget().ifPresent(t -> names.add("grpc-encode"));
+    return names;
+  }
+
   private LoadRun() {}
 
   /** Runs the named scenarios one after the other and writes the summary; returns each run. */
   public static List<ScenarioRun> run(LoadSettings settings, List<String> scenarios) throws IOException {
     for (String scenario : scenarios) {
-      if (!SCENARIOS.containsKey(scenario)) {
-        throw new IllegalArgumentException("unknown scenario " + scenario + "; known: " + String.join(", ", SCENARIOS.keySet()) + ", all");
+      if (!SCENARIOS.containsKey(scenario) && !GrpcLoad.SCENARIOS.contains(scenario)) {
+        throw new IllegalArgumentException("unknown scenario " + scenario + "; known: " + String.join(", ", SCENARIOS.keySet()) + ", "
+            + String.join(", ", GrpcLoad.SCENARIOS) + ", all");
       }
     }
     settings.export();
@@ -61,13 +71,28 @@ public final class LoadRun {
       Measurements.reset();
       Set<Path> earlier = reports(gatlingDir);
       StackSnapshot before = StackSnapshot.take(settings);
-      int status = io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()});
+      int status = simulation != null
+          ? io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()})
+          : grpc(settings, scenario);
       StackSnapshot after = StackSnapshot.take(settings);
       Optional<Path> report = reports(gatlingDir).stream().filter(p -> !earlier.contains(p)).findFirst();
       runs.add(new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status));
     }
     RunSummary.write(settings, runs);
     return runs;
+  }
+
+  private static int grpc(LoadSettings settings, String scenario) {
+    try {
+      GrpcLoad.run(settings, scenario);
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    } catch (IllegalStateException e) {
+      System.err.println(scenario + ": " + e.getMessage());
+      return 1;
+    }
   }
 
   private static Set<Path> reports(Path dir) throws IOException {
@@ -93,15 +118,15 @@ public final class LoadRun {
         scenarios.add(arg);
       }
     }
-    if (scenarios.isEmpty() || scenarios.contains("all")) {
-      scenarios = new ArrayList<>(SCENARIOS.keySet());
-    }
     LoadSettings settings;
     try {
       settings = settings(options);
     } catch (IllegalArgumentException e) {
       fail(e.getMessage());
       return;
+    }
+    if (scenarios.isEmpty() || scenarios.contains("all")) {
+      scenarios = all(settings);
     }
     long rssBound;
     try {
@@ -130,7 +155,7 @@ public final class LoadRun {
 
   private static LoadSettings settings(Map<String, String> options) {
     Set<String> known = Set.of("duration", "rate", "profile", "base-url", "max-tokens", "stream-timeout", "report-dir", "state-dir",
-        "llm-url", "vision-url", "rss-growth-mib");
+        "llm-url", "vision-url", "grpc-target", "vision-grpc-target", "rss-growth-mib");
     for (String option : options.keySet()) {
       if (!known.contains(option)) {
         throw new IllegalArgumentException("unknown option --" + option);
@@ -148,7 +173,9 @@ public final class LoadRun {
         Path.of(options.getOrDefault("report-dir", "target/reports")),
         Optional.ofNullable(options.get("state-dir")).map(Path::of),
         Optional.ofNullable(options.get("llm-url")),
-        Optional.ofNullable(options.get("vision-url")));
+        Optional.ofNullable(options.get("vision-url")),
+        Optional.ofNullable(options.get("grpc-target")),
+        Optional.ofNullable(options.get("vision-grpc-target")));
   }
 
   private static long number(Map<String, String> options, String name, String fallback) {

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param stateDir the launcher's state directory (pid files), to read each service's RSS; absent for a remote stack
  * @param llmUrl llm-service's HTTP base URL, to scrape its metrics; absent for a remote stack
  * @param visionUrl vision-service's HTTP base URL, to scrape its metrics; absent for a remote stack
+ * @param grpcTarget the gateway's gRPC {@code host:port}, for the grpc-* scenarios (plaintext)
+ * @param visionGrpcTarget vision-service's gRPC {@code host:port}, for {@code grpc-encode} (plaintext)
  */
 public record LoadSettings(
     String baseUrl,
@@ -31,7 +33,9 @@ public record LoadSettings(
     Path reportDir,
     Optional<Path> stateDir,
     Optional<String> llmUrl,
-    Optional<String> visionUrl) {
+    Optional<String> visionUrl,
+    Optional<String> grpcTarget,
+    Optional<String> visionGrpcTarget) {
 
   private static final String PREFIX = "varco.load.";
 
@@ -80,6 +84,8 @@ public record LoadSettings(
     System.setProperty(PREFIX + "state-dir", stateDir.map(Path::toString).orElse(""));
     System.setProperty(PREFIX + "llm-url", llmUrl.orElse(""));
     System.setProperty(PREFIX + "vision-url", visionUrl.orElse(""));
+    System.setProperty(PREFIX + "grpc-target", grpcTarget.orElse(""));
+    System.setProperty(PREFIX + "vision-grpc-target", visionGrpcTarget.orElse(""));
   }
 
   /** The settings {@link #export()} left in this JVM's system properties (defaults for absent ones). */
@@ -95,7 +101,9 @@ public record LoadSettings(
         Path.of(property("report-dir", "target/reports")),
         optional("state-dir").map(Path::of),
         optional("llm-url"),
-        optional("vision-url"));
+        optional("vision-url"),
+        optional("grpc-target"),
+        optional("vision-grpc-target"));
   }
 
   private static String property(String name, String fallback) {

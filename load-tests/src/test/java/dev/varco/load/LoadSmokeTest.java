@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CI's smoke run: the real stack on the tiny model (started by the launcher), a short bounded run of
- * each scenario, then {@link SmokeVerdict}: no 5xx other than 503, no stream cut or left without its
+ * each scenario (the two Gatling ones and the three gRPC ones), then {@link SmokeVerdict}: no 5xx other than 503, no stream cut or left without its
  * final event, no in-stream error, every scenario served, no service's RSS grown past the bound.
  */
 class LoadSmokeTest {
@@ -26,22 +26,29 @@ class LoadSmokeTest {
     Path reports = Path.of("target", "reports").toAbsolutePath();
     List<ScenarioRun> runs;
     try (LocalStack stack = LocalStack.start()) {
-      LoadSettings settings = new LoadSettings(stack.url(stack.gatewayPort), Optional.empty(), Duration.ofSeconds(12), 0.5,
+      LoadSettings settings = new LoadSettings(stack.url(stack.gatewayPort), Optional.empty(), Duration.ofSeconds(8), 0.5,
           LoadSettings.Profile.CONSTANT, 16, Duration.ofSeconds(60), reports, Optional.of(LocalStack.STATE_DIR),
-          Optional.of(stack.url(stack.llmPort)), Optional.of(stack.url(stack.visionPort)));
-      runs = LoadRun.run(settings, List.copyOf(LoadRun.SCENARIOS.keySet()));
+          Optional.of(stack.url(stack.llmPort)), Optional.of(stack.url(stack.visionPort)),
+          Optional.of("127.0.0.1:" + stack.gatewayGrpcPort), Optional.of("127.0.0.1:" + stack.visionGrpcPort));
+      runs = LoadRun.run(settings, LoadRun.all(settings));
     }
 
-    assertEquals(List.of("chat", "responses"), runs.stream().map(ScenarioRun::scenario).toList());
+    assertEquals(List.of("chat", "responses", "grpc-complete", "grpc-respond", "grpc-encode"),
+        runs.stream().map(ScenarioRun::scenario).toList());
     for (ScenarioRun run : runs) {
-      assertEquals(0, run.gatlingStatus(), run.scenario() + ": Gatling failed");
-      assertTrue(run.gatlingReport().map(r -> Files.exists(r.resolve("index.html"))).orElse(false),
-          run.scenario() + ": no Gatling HTML report");
+      assertEquals(0, run.gatlingStatus(), run.scenario() + ": the run failed");
+      if (LoadRun.SCENARIOS.containsKey(run.scenario())) {
+        assertTrue(run.gatlingReport().map(r -> Files.exists(r.resolve("index.html"))).orElse(false),
+            run.scenario() + ": no Gatling HTML report");
+      }
       assertTrue(run.after().rssMiB().size() == 3, run.scenario() + ": RSS of the three services read " + run.after().rssMiB());
       assertTrue(run.after().metrics().containsKey("llm-service vllm:generation_tokens_total"), "llm-service metrics scraped");
     }
     String summary = Files.readString(reports.resolve("summary-latest.md"));
-    assertTrue(summary.contains("| chat/text |") && summary.contains("| responses/turn-2+ |"), summary);
+    for (String label : List.of("chat/text", "chat/image-1024x768", "responses/turn-2+", "grpc-complete/text", "grpc-respond/turn-2+",
+        "grpc-encode/1024x768")) {
+      assertTrue(summary.contains("| " + label + " |"), label + " missing from the summary:\n" + summary);
+    }
     assertEquals(List.of(), SmokeVerdict.problems(runs, RSS_GROWTH_BOUND_MIB), summary);
   }
 }

@@ -24,9 +24,9 @@ final class LocalStack implements AutoCloseable {
   final int gatewayPort = freePort();
   final int llmPort = freePort();
   final int visionPort = freePort();
-  private final int gatewayGrpcPort = freePort();
+  final int gatewayGrpcPort = freePort();
   private final int llmGrpcPort = freePort();
-  private final int visionGrpcPort = freePort();
+  final int visionGrpcPort = freePort();
   private final Thread stopOnExit = new Thread(this::stop);
 
   static LocalStack start() throws IOException, InterruptedException {

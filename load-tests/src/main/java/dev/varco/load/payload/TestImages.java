@@ -18,7 +18,12 @@ import javax.imageio.ImageIO;
  */
 public final class TestImages {
   /** An image size the scenarios mix. */
-  public record Sized(String name, int width, int height, String dataUrl) {}
+  public record Sized(String name, int width, int height, String dataUrl) {
+    /** The PNG file bytes (what gRPC carries). */
+    public byte[] png() {
+      return Base64.getDecoder().decode(dataUrl.substring(dataUrl.indexOf(',') + 1));
+    }
+  }
 
   private static final List<Sized> ALL = List.of(draw("small", 160, 120), draw("384x384", 384, 384), draw("1024x768", 1024, 768));
 

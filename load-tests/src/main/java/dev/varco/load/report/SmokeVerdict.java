@@ -7,10 +7,14 @@ import java.util.Map;
 
 /**
  * What a smoke run must show on a healthy stack: every scenario served streams, no server error other
- * than the documented 503 (llm-service unreachable, store unavailable), no stream cut before its final
+ * than the documented 503 (llm-service unreachable, store unavailable), no gRPC status other than
+ * their counterparts (RESOURCE_EXHAUSTED, UNAVAILABLE, ABORTED), no stream cut before its final
  * event or left without one, no in-stream error, and no service whose RSS grew past a bound.
  */
 public final class SmokeVerdict {
+  /** gRPC's counterparts of 429, 503 and 409: answers the stack documents, not failures. */
+  private static final java.util.Set<String> GRPC_ANSWERS = java.util.Set.of("gRPC RESOURCE_EXHAUSTED", "gRPC UNAVAILABLE", "gRPC ABORTED");
+
   private SmokeVerdict() {}
 
   /** The broken rules, one sentence each; empty when the run passes. */
@@ -24,7 +28,8 @@ public final class SmokeVerdict {
       }
       for (Map.Entry<String, Long> error : RunSummary.errors(run).entrySet()) {
         String cause = error.getKey();
-        boolean serverError = cause.startsWith("HTTP 5") && !cause.startsWith("HTTP 503");
+        boolean serverError = (cause.startsWith("HTTP 5") && !cause.startsWith("HTTP 503"))
+            || (cause.startsWith("gRPC ") && !GRPC_ANSWERS.contains(cause));
         boolean broken = cause.equals(StreamAnalysis.CUT) || cause.equals(StreamAnalysis.TIMEOUT) || cause.startsWith("in-stream error");
         if (serverError || broken) {
           problems.add(name + ": " + error.getValue() + " x " + cause);

@@ -3,6 +3,7 @@ package dev.varco.load.simulation;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import dev.varco.load.LoadSettings;
+import dev.varco.load.payload.Mix;
 import dev.varco.load.payload.Prompts;
 import dev.varco.load.payload.RequestBodies;
 import dev.varco.load.payload.TestImages;
@@ -14,7 +15,7 @@ import java.util.Optional;
 
 /**
  * Streamed chat completions, one per arriving user: Korean and English, text only and with an image
- * of each size (small, 384x384, 1024x768), rotating so every combination recurs every 8 arrivals.
+ * of each size (small, 384x384, 1024x768), mixed as {@link Mix} says.
  * Labels: {@code chat/text}, {@code chat/image-<size>}.
  */
 public class ChatCompletionsSimulation extends Simulation {
@@ -32,19 +33,13 @@ public class ChatCompletionsSimulation extends Simulation {
 
   private String body(Session session) {
     long n = session.userId();
-    Prompts.Language language = n % 2 == 0 ? Prompts.Language.KOREAN : Prompts.Language.ENGLISH;
-    Optional<TestImages.Sized> image = image(n);
+    Prompts.Language language = Mix.language(n);
+    Optional<TestImages.Sized> image = Mix.image(n);
     String text = image.isPresent() ? Prompts.imageQuestion(language, n / 8) : Prompts.question(language, n / 8);
     return RequestBodies.chat(text, image.map(TestImages.Sized::dataUrl), settings.maxTokens());
   }
 
   private static String label(Session session) {
-    return image(session.userId()).map(i -> "chat/image-" + i.name()).orElse("chat/text");
-  }
-
-  /** Every fourth pair of arrivals is text only, the others carry the small, 384x384, 1024x768 image. */
-  private static Optional<TestImages.Sized> image(long userId) {
-    int slot = (int) ((userId / 2) % 4);
-    return slot == 0 ? Optional.empty() : Optional.of(TestImages.all().get(slot - 1));
+    return Mix.image(session.userId()).map(i -> "chat/image-" + i.name()).orElse("chat/text");
   }
 }

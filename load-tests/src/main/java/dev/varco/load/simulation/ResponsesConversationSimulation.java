@@ -8,9 +8,9 @@ import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
 import dev.varco.load.LoadSettings;
+import dev.varco.load.payload.Mix;
 import dev.varco.load.payload.Prompts;
 import dev.varco.load.payload.RequestBodies;
-import dev.varco.load.payload.TestImages;
 import dev.varco.load.stream.Measurements;
 import dev.varco.load.stream.StreamApi;
 import dev.varco.load.stream.StreamOutcome;
@@ -58,10 +58,10 @@ public class ResponsesConversationSimulation extends Simulation {
   private String body(Session session) {
     long n = session.userId();
     int turn = session.getInt("varco_turn");
-    Prompts.Language language = n % 2 == 0 ? Prompts.Language.KOREAN : Prompts.Language.ENGLISH;
+    Prompts.Language language = Mix.language(n);
     String conversation = session.getString("varco_conversation");
     if (turn == 0) {
-      TestImages.Sized image = TestImages.all().get((int) ((n / 2) % TestImages.all().size()));
+      var image = Mix.alwaysImage(n);
       return RequestBodies.responsesTurn(conversation, Prompts.imageQuestion(language, n), Optional.of(image.dataUrl()), settings.maxTokens());
     }
     return RequestBodies.responsesTurn(conversation, Prompts.followUp(language, n + turn), Optional.empty(), settings.maxTokens());

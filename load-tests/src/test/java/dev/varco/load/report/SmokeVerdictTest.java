@@ -35,6 +35,14 @@ class SmokeVerdictTest {
   }
 
   @Test
+  void grpcCountsOnlyItsCounterpartsOf429And503AsAnswers() {
+    ScenarioRun run = run(Map.of("gRPC RESOURCE_EXHAUSTED", 3L, "gRPC UNAVAILABLE", 1L, "gRPC INTERNAL", 1L, "gRPC DEADLINE_EXCEEDED", 2L),
+        rss(200, 600, 200), rss(200, 600, 200));
+
+    assertEquals(List.of("chat: 2 x gRPC DEADLINE_EXCEEDED", "chat: 1 x gRPC INTERNAL"), SmokeVerdict.problems(List.of(run), 256));
+  }
+
+  @Test
   void rssGrowthPastTheBoundFailsNamingTheService() {
     ScenarioRun run = run(Map.of(), rss(200, 600, 200), rss(200, 900, 200));
 

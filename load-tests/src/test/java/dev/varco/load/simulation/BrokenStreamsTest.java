@@ -54,7 +54,7 @@ class BrokenStreamsTest {
     try {
       LoadSettings settings = new LoadSettings("http://127.0.0.1:" + server.getAddress().getPort(), Optional.empty(), Duration.ofSeconds(2),
           2, LoadSettings.Profile.CONSTANT, 8, Duration.ofSeconds(10), Path.of("target", "broken-streams-reports"), Optional.empty(),
-          Optional.empty(), Optional.empty());
+          Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
       List<ScenarioRun> runs = LoadRun.run(settings, List.of("chat"));
 
       Map<String, Long> errors = RunSummary.errors(runs.get(0));
