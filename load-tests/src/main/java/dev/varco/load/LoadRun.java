@@ -1,6 +1,7 @@
 package dev.varco.load;
 
 import dev.varco.load.grpc.GrpcLoad;
+import dev.varco.load.report.LoadChart;
 import dev.varco.load.report.RunSummary;
 import dev.varco.load.report.ScenarioRun;
 import dev.varco.load.report.SmokeVerdict;
@@ -76,7 +77,9 @@ public final class LoadRun {
           : grpc(settings, scenario);
       StackSnapshot after = StackSnapshot.take(settings);
       Optional<Path> report = reports(gatlingDir).stream().filter(p -> !earlier.contains(p)).findFirst();
-      runs.add(new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status));
+      Path chart = settings.reportDir().resolve("chart-" + scenario + "-" + RunSummary.stamp(before) + ".png");
+      boolean charted = LoadChart.write(scenario + ": latency and throughput vs offered load", Measurements.streams(), chart);
+      runs.add(new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status, charted ? Optional.of(chart) : Optional.empty()));
     }
     RunSummary.write(settings, runs);
     return runs;

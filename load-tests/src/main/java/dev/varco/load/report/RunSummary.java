@@ -24,11 +24,16 @@ public final class RunSummary {
   public static Path write(LoadSettings settings, List<ScenarioRun> runs) throws IOException {
     String text = render(settings, runs);
     Files.createDirectories(settings.reportDir());
-    String stamp = runs.isEmpty() ? "empty" : STAMP.format(runs.get(0).before().at());
+    String stamp = runs.isEmpty() ? "empty" : stamp(runs.get(0).before());
     Path file = settings.reportDir().resolve("summary-" + stamp + ".md");
     Files.writeString(file, text);
     Files.writeString(settings.reportDir().resolve("summary-latest.md"), text);
     return file;
+  }
+
+  /** The UTC time of a snapshot as report file names carry it. */
+  public static String stamp(StackSnapshot snapshot) {
+    return STAMP.format(snapshot.at());
   }
 
   public static String render(LoadSettings settings, List<ScenarioRun> runs) {
@@ -47,6 +52,7 @@ public final class RunSummary {
   private static void scenario(StringBuilder md, ScenarioRun run) {
     md.append("\n## ").append(run.scenario()).append("\n\n");
     run.gatlingReport().ifPresent(r -> md.append("Gatling report: `").append(r).append("/index.html`\n\n"));
+    run.chart().ifPresent(c -> md.append("![latency and throughput vs offered load](").append(c.getFileName()).append(")\n\n"));
     if (run.gatlingStatus() != 0) {
       md.append("**Gatling ended with status ").append(run.gatlingStatus()).append("** (see its output).\n\n");
     }

@@ -9,6 +9,7 @@ import java.util.Optional;
  * One scenario's run: the streams by label, the stack before and after, and Gatling's HTML report.
  *
  * @param gatlingStatus Gatling's exit status (0 = the run completed)
+ * @param chart the PNG of latency and throughput vs offered load, when the run had streams
  */
 public record ScenarioRun(String scenario, Map<String, StreamStats.Snapshot> streams, StackSnapshot before, StackSnapshot after,
-    Optional<Path> gatlingReport, int gatlingStatus) {}
+    Optional<Path> gatlingReport, int gatlingStatus, Optional<Path> chart) {}
