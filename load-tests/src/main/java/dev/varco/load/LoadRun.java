@@ -2,6 +2,8 @@ package dev.varco.load;
 
 import dev.varco.load.grpc.GrpcLoad;
 import dev.varco.load.report.LoadChart;
+import dev.varco.load.report.RecoveryProbe;
+import dev.varco.load.report.RssSampler;
 import dev.varco.load.report.RunSummary;
 import dev.varco.load.report.ScenarioRun;
 import dev.varco.load.report.SmokeVerdict;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -68,21 +71,52 @@ public final class LoadRun {
     Files.createDirectories(gatlingDir);
     List<ScenarioRun> runs = new ArrayList<>();
     for (String scenario : scenarios) {
-      Class<?> simulation = SCENARIOS.get(scenario);
-      Measurements.reset();
-      Set<Path> earlier = reports(gatlingDir);
-      StackSnapshot before = StackSnapshot.take(settings);
-      int status = simulation != null
-          ? io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()})
-          : grpc(settings, scenario);
-      StackSnapshot after = StackSnapshot.take(settings);
-      Optional<Path> report = reports(gatlingDir).stream().filter(p -> !earlier.contains(p)).findFirst();
-      Path chart = settings.reportDir().resolve("chart-" + scenario + "-" + RunSummary.stamp(before) + ".png");
-      boolean charted = LoadChart.write(scenario + ": latency and throughput vs offered load", Measurements.streams(), chart);
-      runs.add(new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status, charted ? Optional.of(chart) : Optional.empty()));
+      runs.add(runOne(settings, scenario, gatlingDir));
     }
     RunSummary.write(settings, runs);
     return runs;
+  }
+
+  private static ScenarioRun runOne(LoadSettings settings, String scenario, Path gatlingDir) throws IOException {
+    Class<?> simulation = SCENARIOS.get(scenario);
+    Measurements.reset();
+    Set<Path> earlier = reports(gatlingDir);
+    boolean overload = settings.profile() == LoadSettings.Profile.RAMP;
+    RecoveryProbe probe = new RecoveryProbe(settings);
+    OptionalLong baseline = overload ? interruptible(probe::baseline) : OptionalLong.empty();
+    StackSnapshot before = StackSnapshot.take(settings);
+    RssSampler sampler = RssSampler.start(settings.stateDir(), Math.max(1, settings.duration().toSeconds() / 60));
+    long lastArrival = System.nanoTime() + settings.duration().toNanos();
+    int status = simulation != null
+        ? io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()})
+        : grpc(settings, scenario);
+    List<RssSampler.Sample> rss = interruptible(sampler::stop);
+    Optional<RecoveryProbe.Recovery> recovery = baseline.isPresent()
+        ? Optional.of(interruptible(() -> probe.await(baseline.getAsLong(), lastArrival))) : Optional.empty();
+    StackSnapshot after = StackSnapshot.take(settings);
+    Optional<Path> report = reports(gatlingDir).stream().filter(p -> !earlier.contains(p)).findFirst();
+    String stamp = RunSummary.stamp(before);
+    Path chart = settings.reportDir().resolve("chart-" + scenario + "-" + stamp + ".png");
+    boolean charted = LoadChart.write(scenario + ": latency and throughput vs offered load", Measurements.streams(), chart);
+    if (!rss.isEmpty()) {
+      Files.writeString(settings.reportDir().resolve("rss-" + scenario + "-" + stamp + ".csv"), RssSampler.csv(rss));
+    }
+    return new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status, charted ? Optional.of(chart) : Optional.empty(),
+        rss, recovery);
+  }
+
+  /** Waits that this command-line tool does not expect to be interrupted; if one is, the run stops. */
+  private static <T> T interruptible(Waiting<T> wait) {
+    try {
+      return wait.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private interface Waiting<T> {
+    T get() throws InterruptedException;
   }
 
   private static int grpc(LoadSettings settings, String scenario) {

@@ -51,6 +51,7 @@ class LoadSmokeTest {
             run.scenario() + ": no Gatling HTML report");
       }
       assertTrue(run.chart().map(Files::exists).orElse(false), run.scenario() + ": no PNG chart");
+      assertTrue(!run.rssSamples().isEmpty() && run.rssSamples().get(0).rssMiB().size() == 3, run.scenario() + ": RSS sampled during the run");
       assertTrue(run.after().rssMiB().size() == 3, run.scenario() + ": RSS of the three services read " + run.after().rssMiB());
       assertTrue(run.after().metrics().containsKey("llm-service vllm:generation_tokens_total"), "llm-service metrics scraped");
     }
@@ -59,6 +60,8 @@ class LoadSmokeTest {
       assertTrue(summary.contains("| " + label + " |"), label + " missing from the summary:\n" + summary);
     }
     assertEquals(List.of(), SmokeVerdict.problems(runs, RSS_GROWTH_BOUND_MIB), summary);
+    assertTrue(overload.get(0).recovery().flatMap(r -> r.recoverySeconds()).isPresent(),
+        "the stack answers a probe normally again within the stream timeout after the overload: " + overload.get(0).recovery());
     // Under overload only the documented refusals (429, 503) may appear, and memory stays bounded.
     List<ScenarioRun> everything = new java.util.ArrayList<>(runs);
     everything.addAll(overload);

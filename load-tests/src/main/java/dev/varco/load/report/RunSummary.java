@@ -75,7 +75,10 @@ public final class RunSummary {
       md.append("\n\n| cause | count |\n| --- | ---: |\n");
       errors.forEach((cause, count) -> md.append("| ").append(cause).append(" | ").append(count).append(" |\n"));
     }
-    stack(md, run.before(), run.after());
+    run.recovery().ifPresent(r -> md.append(String.format(Locale.ROOT, "%nRecovery after the run: %s (probe: 1-token chat completion, "
+        + "%d ms at rest; last probe %d ms).%n", r.recoverySeconds().map(sec -> String.format(Locale.ROOT, "normal answers again %.1f s after the last arrival", sec))
+            .orElse("**not recovered within the stream timeout**"), r.baselineMillis(), r.lastProbeMillis())));
+    stack(md, run);
   }
 
   /** Every label's errors together, by cause. */
@@ -85,15 +88,18 @@ public final class RunSummary {
     return all;
   }
 
-  private static void stack(StringBuilder md, StackSnapshot before, StackSnapshot after) {
+  private static void stack(StringBuilder md, ScenarioRun run) {
+    StackSnapshot before = run.before();
+    StackSnapshot after = run.after();
     md.append(String.format(Locale.ROOT, "%nMachine load average (1/5/15 min): %s before, %s after.%n", before.loadAverage(), after.loadAverage()));
     if (!before.rssMiB().isEmpty() || !after.rssMiB().isEmpty()) {
-      md.append("\n| service | RSS before (MiB) | RSS after (MiB) | growth (MiB) |\n| --- | ---: | ---: | ---: |\n");
+      md.append("\n| service | RSS before (MiB) | peak during (MiB) | RSS after (MiB) | growth (MiB) |\n| --- | ---: | ---: | ---: | ---: |\n");
       for (String service : StackSnapshot.SERVICES) {
         Long b = before.rssMiB().get(service);
         Long a = after.rssMiB().get(service);
         if (b != null || a != null) {
-          md.append("| ").append(service).append(" | ").append(b == null ? "-" : b).append(" | ").append(a == null ? "-" : a)
+          md.append("| ").append(service).append(" | ").append(b == null ? "-" : b).append(" | ")
+              .append(RssSampler.peak(run.rssSamples(), service).map(String::valueOf).orElse("-")).append(" | ").append(a == null ? "-" : a)
               .append(" | ").append(a == null || b == null ? "-" : Long.toString(a - b)).append(" |\n");
         }
       }

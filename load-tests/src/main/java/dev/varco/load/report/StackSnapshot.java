@@ -75,7 +75,8 @@ public record StackSnapshot(Instant at, Map<String, Double> metrics, Map<String,
         .sum();
   }
 
-  private static Optional<Long> rss(Path stateDir, String service) {
+  /** The RSS in MiB of a service the launcher started, from its pid file; empty when not running. */
+  static Optional<Long> rss(Path stateDir, String service) {
     try {
       Path pidFile = stateDir.resolve(service + ".pid");
       if (!Files.exists(pidFile)) {

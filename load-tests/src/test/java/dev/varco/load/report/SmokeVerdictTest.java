@@ -24,7 +24,7 @@ class SmokeVerdictTest {
   }
 
   private static ScenarioRun run(Map<String, Long> errors, StackSnapshot before, StackSnapshot after) {
-    return new ScenarioRun("chat", Map.of("chat/text", streams(5, errors)), before, after, Optional.empty(), 0, Optional.empty());
+    return new ScenarioRun("chat", Map.of("chat/text", streams(5, errors)), before, after, Optional.empty(), 0, Optional.empty(), List.of(), Optional.empty());
   }
 
   @Test
