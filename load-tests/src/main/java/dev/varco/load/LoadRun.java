@@ -3,7 +3,7 @@ package dev.varco.load;
 import dev.varco.load.grpc.GrpcLoad;
 import dev.varco.load.report.LoadChart;
 import dev.varco.load.report.RecoveryProbe;
-import dev.varco.load.report.RssSampler;
+import dev.varco.load.report.StackSampler;
 import dev.varco.load.report.RunSummary;
 import dev.varco.load.report.ScenarioRun;
 import dev.varco.load.report.SmokeVerdict;
@@ -85,12 +85,12 @@ public final class LoadRun {
     RecoveryProbe probe = new RecoveryProbe(settings);
     OptionalLong baseline = overload ? interruptible(probe::baseline) : OptionalLong.empty();
     StackSnapshot before = StackSnapshot.take(settings);
-    RssSampler sampler = RssSampler.start(settings.stateDir(), Math.max(1, settings.duration().toSeconds() / 60));
+    StackSampler sampler = StackSampler.start(settings, Math.max(1, settings.duration().toSeconds() / 60));
     long lastArrival = System.nanoTime() + settings.duration().toNanos();
     int status = simulation != null
         ? io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()})
         : grpc(settings, scenario);
-    List<RssSampler.Sample> rss = interruptible(sampler::stop);
+    List<StackSampler.Sample> samples = interruptible(sampler::stop);
     Optional<RecoveryProbe.Recovery> recovery = baseline.isPresent()
         ? Optional.of(interruptible(() -> probe.await(baseline.getAsLong(), lastArrival))) : Optional.empty();
     StackSnapshot after = StackSnapshot.take(settings);
@@ -98,11 +98,11 @@ public final class LoadRun {
     String stamp = RunSummary.stamp(before);
     Path chart = settings.reportDir().resolve("chart-" + scenario + "-" + stamp + ".png");
     boolean charted = LoadChart.write(scenario + ": latency and throughput vs offered load", Measurements.streams(), chart);
-    if (!rss.isEmpty()) {
-      Files.writeString(settings.reportDir().resolve("rss-" + scenario + "-" + stamp + ".csv"), RssSampler.csv(rss));
+    if (!samples.isEmpty()) {
+      Files.writeString(settings.reportDir().resolve("samples-" + scenario + "-" + stamp + ".csv"), StackSampler.csv(samples));
     }
     return new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status, charted ? Optional.of(chart) : Optional.empty(),
-        rss, recovery);
+        samples, recovery);
   }
 
   /** Waits that this command-line tool does not expect to be interrupted; if one is, the run stops. */

@@ -51,7 +51,8 @@ class LoadSmokeTest {
             run.scenario() + ": no Gatling HTML report");
       }
       assertTrue(run.chart().map(Files::exists).orElse(false), run.scenario() + ": no PNG chart");
-      assertTrue(!run.rssSamples().isEmpty() && run.rssSamples().get(0).rssMiB().size() == 3, run.scenario() + ": RSS sampled during the run");
+      assertTrue(!run.samples().isEmpty() && run.samples().get(0).rssMiB().size() == 3
+          && run.samples().get(0).gauges().containsKey("llm-service vllm:num_requests_waiting"), run.scenario() + ": RSS and queues sampled during the run");
       assertTrue(run.after().rssMiB().size() == 3, run.scenario() + ": RSS of the three services read " + run.after().rssMiB());
       assertTrue(run.after().metrics().containsKey("llm-service vllm:generation_tokens_total"), "llm-service metrics scraped");
     }

@@ -99,9 +99,16 @@ public final class RunSummary {
         Long a = after.rssMiB().get(service);
         if (b != null || a != null) {
           md.append("| ").append(service).append(" | ").append(b == null ? "-" : b).append(" | ")
-              .append(RssSampler.peak(run.rssSamples(), service).map(String::valueOf).orElse("-")).append(" | ").append(a == null ? "-" : a)
+              .append(StackSampler.peak(run.samples(), service).map(String::valueOf).orElse("-")).append(" | ").append(a == null ? "-" : a)
               .append(" | ").append(a == null || b == null ? "-" : Long.toString(a - b)).append(" |\n");
         }
+      }
+    }
+    List<String> gauges = StackSampler.gauges(run.samples());
+    if (!gauges.isEmpty()) {
+      md.append("\n| queue gauge | peak during the run |\n| --- | ---: |\n");
+      for (String gauge : gauges) {
+        md.append("| `").append(gauge).append("` | ").append(number(StackSampler.peakGauge(run.samples(), gauge).orElse(null))).append(" |\n");
       }
     }
     Set<String> series = new TreeSet<>(before.metrics().keySet());

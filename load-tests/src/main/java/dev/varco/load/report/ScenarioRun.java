@@ -11,9 +11,9 @@ import java.util.Optional;
  *
  * @param gatlingStatus Gatling's exit status (0 = the run completed)
  * @param chart the PNG of latency and throughput vs offered load, when the run had streams
- * @param rssSamples each local service's RSS sampled during the run (empty for a remote stack)
+ * @param samples RSS and queue gauges sampled during the run (empty for a remote stack)
  * @param recovery after a ramp (overload) run: how long until a probe answered normally again
  */
 public record ScenarioRun(String scenario, Map<String, StreamStats.Snapshot> streams, StackSnapshot before, StackSnapshot after,
-    Optional<Path> gatlingReport, int gatlingStatus, Optional<Path> chart, List<RssSampler.Sample> rssSamples,
+    Optional<Path> gatlingReport, int gatlingStatus, Optional<Path> chart, List<StackSampler.Sample> samples,
     Optional<RecoveryProbe.Recovery> recovery) {}

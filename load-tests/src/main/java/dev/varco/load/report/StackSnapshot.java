@@ -44,7 +44,17 @@ public record StackSnapshot(Instant at, Map<String, Double> metrics, Map<String,
     return new StackSnapshot(Instant.now(), metrics, rss, machineLoad());
   }
 
-  private static void scrape(String service, Optional<String> baseUrl, Map<String, Double> into) {
+  /** Gauges worth watching during a run: where requests queue shows where the stack saturates first. */
+  static final Map<String, List<String>> QUEUES = Map.of(
+      "llm-service", List.of("vllm:num_requests_waiting", "vllm:num_requests_running", "vllm:kv_cache_usage_perc"),
+      "vision-service", List.of("varco_vision_num_requests_waiting", "varco_vision_tiles_waiting"));
+
+  static void scrape(String service, Optional<String> baseUrl, Map<String, Double> into) {
+    scrape(service, baseUrl, SERIES.get(service), into);
+  }
+
+  /** Adds "service series" -> value for each series; adds nothing when the service does not answer. */
+  static void scrape(String service, Optional<String> baseUrl, List<String> series, Map<String, Double> into) {
     if (baseUrl.isEmpty()) {
       return;
     }
@@ -62,8 +72,8 @@ public record StackSnapshot(Instant at, Map<String, Double> metrics, Map<String,
       Thread.currentThread().interrupt();
       return;
     }
-    for (String series : SERIES.get(service)) {
-      into.put(service + " " + series, sum(text, series));
+    for (String name : series) {
+      into.put(service + " " + name, sum(text, name));
     }
   }
 
