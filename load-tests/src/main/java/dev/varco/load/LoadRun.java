@@ -41,11 +41,13 @@ import java.util.stream.Stream;
  */
 public final class LoadRun {
   /** The Gatling scenarios by the name the command line takes, in the order {@code all} runs them. */
-  public static final Map<String, Class<?>> SCENARIOS = new LinkedHashMap<>();
+  public static final Map<String, Class<?>> SCENARIOS;
 
   static {
-    SCENARIOS.put("chat", ChatCompletionsSimulation.class);
-    SCENARIOS.put("responses", ResponsesConversationSimulation.class);
+    Map<String, Class<?>> scenarios = new LinkedHashMap<>();
+    scenarios.put("chat", ChatCompletionsSimulation.class);
+    scenarios.put("responses", ResponsesConversationSimulation.class);
+    SCENARIOS = java.util.Collections.unmodifiableMap(scenarios);
   }
 
   /** Every scenario {@code all} can run with these settings: Gatling's, then gRPC's whose target is set. */
@@ -86,13 +88,12 @@ public final class LoadRun {
     OptionalLong baseline = overload ? interruptible(probe::baseline) : OptionalLong.empty();
     StackSnapshot before = StackSnapshot.take(settings);
     StackSampler sampler = StackSampler.start(settings, Math.max(1, settings.duration().toSeconds() / 60));
-    long lastArrival = System.nanoTime() + settings.duration().toNanos();
     int status = simulation != null
         ? io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {"-s", simulation.getName(), "-rf", gatlingDir.toString()})
         : grpc(settings, scenario);
     List<StackSampler.Sample> samples = interruptible(sampler::stop);
     Optional<RecoveryProbe.Recovery> recovery = baseline.isPresent()
-        ? Optional.of(interruptible(() -> probe.await(baseline.getAsLong(), lastArrival))) : Optional.empty();
+        ? Optional.of(interruptible(() -> probe.await(baseline.getAsLong(), lastArrival()))) : Optional.empty();
     StackSnapshot after = StackSnapshot.take(settings);
     Optional<Path> report = reports(gatlingDir).stream().filter(p -> !earlier.contains(p)).findFirst();
     String stamp = RunSummary.stamp(before);
@@ -103,6 +104,11 @@ public final class LoadRun {
     }
     return new ScenarioRun(scenario, Measurements.snapshot(), before, after, report, status, charted ? Optional.of(chart) : Optional.empty(),
         samples, recovery);
+  }
+
+  /** When the run's last stream was started (epoch ms); now if none was. */
+  private static long lastArrival() {
+    return Measurements.streams().stream().mapToLong(Measurements.StreamRecord::startMillis).max().orElse(System.currentTimeMillis());
   }
 
   /** Waits that this command-line tool does not expect to be interrupted; if one is, the run stops. */

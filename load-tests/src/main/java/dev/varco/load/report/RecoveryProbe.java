@@ -44,10 +44,9 @@ public final class RecoveryProbe {
     return OptionalLong.of(times[1]);
   }
 
-  /** @param lastArrivalNanos {@link System#nanoTime()} at the overload's last arrival */
-  public Recovery await(long baselineMillis, long lastArrivalNanos) throws InterruptedException {
+  /** @param lastArrivalMillis when the overload's last stream was started (epoch ms) */
+  public Recovery await(long baselineMillis, long lastArrivalMillis) throws InterruptedException {
     long threshold = Math.max(2 * baselineMillis, baselineMillis + 500);
-    long start = lastArrivalNanos;
     long deadline = System.nanoTime() + settings.streamTimeout().toNanos();
     long last = -1;
     while (System.nanoTime() < deadline) {
@@ -55,7 +54,7 @@ public final class RecoveryProbe {
       if (t.isPresent()) {
         last = t.getAsLong();
         if (last <= threshold) {
-          return new Recovery(baselineMillis, Optional.of((System.nanoTime() - start) / 1e9), last);
+          return new Recovery(baselineMillis, Optional.of((System.currentTimeMillis() - lastArrivalMillis) / 1000.0), last);
         }
       }
       Thread.sleep(1000);
