@@ -64,6 +64,14 @@ public final class MatMul {
     }
     int blockRows = blockRows(k);
     int blocks = (n + blockRows - 1) / blockRows;
+    if (rows == 1 && k % LANES == 0) {
+      // One row (a lone decode step): nothing to amortize a panel over; read the storage directly.
+      loop.run(blocks, (block, worker) -> {
+        int first = block * blockRows;
+        multiplyRow(a, w, first, Math.min(blockRows, n - first), c, cOffset);
+      });
+      return;
+    }
     loop.run(blocks, (block, worker) -> {
       int first = block * blockRows;
       int count = Math.min(blockRows, n - first);
@@ -172,6 +180,36 @@ public final class MatMul {
     c[r + 1] = finish(c1, a, a0, w, w1, bound, k);
     c[r + 2] = finish(c2, a, a0, w, w2, bound, k);
     c[r + 3] = finish(c3, a, a0, w, w3, bound, k);
+  }
+
+  /**
+   * Row 0 of A times weight rows {@code [first, first + count)}, read from the storage a vector at a
+   * time: the same values and the same order of FMAs as the panel path, hence the same bits.
+   */
+  private static void multiplyRow(float[] a, WeightMatrix w, int first, int count, float[] c, int cOffset) {
+    int k = w.cols();
+    int full = count - count % TILE;
+    for (int p = first; p < first + full; p += TILE) {
+      FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+      for (int i = 0; i < k; i += LANES) {
+        FloatVector x = FloatVector.fromArray(S, a, i);
+        c0 = x.fma(w.vector(p, i), c0);
+        c1 = x.fma(w.vector(p + 1, i), c1);
+        c2 = x.fma(w.vector(p + 2, i), c2);
+        c3 = x.fma(w.vector(p + 3, i), c3);
+      }
+      c[cOffset + p] = sumLanes(c0);
+      c[cOffset + p + 1] = sumLanes(c1);
+      c[cOffset + p + 2] = sumLanes(c2);
+      c[cOffset + p + 3] = sumLanes(c3);
+    }
+    for (int p = first + full; p < first + count; p++) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int i = 0; i < k; i += LANES) {
+        acc = FloatVector.fromArray(S, a, i).fma(w.vector(p, i), acc);
+      }
+      c[cOffset + p] = sumLanes(acc);
+    }
   }
 
   /** One dot product, computed exactly as the tiles compute each of theirs. */

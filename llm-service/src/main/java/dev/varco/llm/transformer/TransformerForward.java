@@ -128,14 +128,15 @@ public final class TransformerForward implements AutoCloseable {
       }
     }
     ensureScratch(total);
+    QueryBlocks blocks = QueryBlocks.of(sequences, heads, kvHeads);
     for (int layer = 0; layer < weights.layerCount(); layer++) {
-      layer(layer, weights.layer(layer), sequences, rows, total, rowSequence, rowPosition);
+      layer(layer, weights.layer(layer), sequences, rows, total, rowSequence, rowPosition, blocks);
     }
     return logits(sequences, rows);
   }
 
-  private void layer(
-      int index, DecoderWeights.Layer w, List<SequenceRows> sequences, float[] x, int total, int[] rowSequence, int[] rowPosition) {
+  private void layer(int index, DecoderWeights.Layer w, List<SequenceRows> sequences, float[] x, int total,
+      int[] rowSequence, int[] rowPosition, QueryBlocks blocks) {
     normRows(x, w.inputNorm(), total);
     MatMul.multiply(loop, scratch, normed, total, w.q(), qkv, qkvWidth, 0);
     MatMul.multiply(loop, scratch, normed, total, w.k(), qkv, qkvWidth, qWidth);
@@ -159,10 +160,7 @@ public final class TransformerForward implements AutoCloseable {
       }
       MemorySegment.copy(qkv, base + qWidth + kvWidth, page, FLOAT, kv.valueOffset(index, position), kvWidth);
     });
-    loop.run(total * heads, (task, worker) -> {
-      int r = task / heads;
-      attend(index, sequences.get(rowSequence[r]).kv(), rowPosition[r], r, task % heads, worker);
-    });
+    loop.run(blocks.count(), (task, worker) -> attendBlock(index, blocks, task, rowPosition, worker));
     MatMul.multiply(loop, scratch, attention, total, w.o(), projected, hidden, 0);
     sums.allReduce(index, PartialSums.Point.ATTENTION_OUTPUT, projected, total, hidden);
     forRows(total, r -> VectorMath.add(x, r * hidden, projected, r * hidden, hidden));
@@ -178,71 +176,114 @@ public final class TransformerForward implements AutoCloseable {
   }
 
   /**
-   * Causal attention of one row's head over positions 0..position of its sequence:
-   * softmax(q·k / sqrt(d)) weighted sum of the values, with the key/value head its group shares.
-   * Scores come a page of keys at a time, lanes along positions (keys are stored transposed), the
-   * weighted sum a vector of the head's dims at a time, in position order.
+   * Causal attention of up to {@link QueryBlocks#SIZE} queries (row, head) of one sequence that
+   * share a key/value head: softmax(q·k / sqrt(d)) weighted sum of the values over positions
+   * 0..position of each query's row. The block reads each page of keys and each value row once for
+   * all its queries. Scores come a page of keys at a time with lanes along positions (keys are
+   * stored transposed); the weighted sum a vector of dims at a time, in position order. A query's
+   * result does not depend on the block it is in: its scores, softmax and sum are computed the
+   * same way alone, and positions past its own row weigh exactly 0.
    */
-  private void attend(int layer, KvCache kv, int position, int row, int head, int worker) {
-    int kvHead = head / (heads / kvHeads);
-    int q = row * qkvWidth + head * headDim;
-    int count = position + 1;
-    int padded = (count + KvCache.PAGE_POSITIONS - 1) / KvCache.PAGE_POSITIONS * KvCache.PAGE_POSITIONS;
+  private void attendBlock(int layer, QueryBlocks blocks, int block, int[] rowPosition, int worker) {
+    KvCache kv = blocks.kv(block);
+    int kvHead = blocks.kvHead(block);
+    int queries = blocks.queries(block);
+    int[] q = new int[QueryBlocks.SIZE];
+    int[] out = new int[QueryBlocks.SIZE];
+    int[] count = new int[QueryBlocks.SIZE];
+    int maxCount = 0;
+    for (int i = 0; i < QueryBlocks.SIZE; i++) {
+      int query = Math.min(i, queries - 1); // missing queries repeat the last one; their results are dropped
+      int row = blocks.row(block, query);
+      int head = blocks.head(block, query);
+      q[i] = row * qkvWidth + head * headDim;
+      out[i] = row * qWidth + head * headDim;
+      count[i] = rowPosition[row] + 1;
+      maxCount = Math.max(maxCount, count[i]);
+    }
+    int padded = (maxCount + KvCache.PAGE_POSITIONS - 1) / KvCache.PAGE_POSITIONS * KvCache.PAGE_POSITIONS;
     float[] scores = attentionScratch[worker];
-    if (scores == null || scores.length < padded) {
-      scores = new float[Math.max(padded, 1024) * 2];
+    if (scores == null || scores.length < QueryBlocks.SIZE * padded) {
+      scores = new float[QueryBlocks.SIZE * Math.max(padded, 1024) * 2];
       attentionScratch[worker] = scores;
     }
-    for (int start = 0; start < count; start += KvCache.PAGE_POSITIONS) {
+    int s1 = padded, s2 = 2 * padded, s3 = 3 * padded;
+    long column = (long) kvHead * headDim;
+    for (int start = 0; start < maxCount; start += KvCache.PAGE_POSITIONS) {
       MemorySegment page = kv.page(start);
-      int vectors = (Math.min(KvCache.PAGE_POSITIONS, count - start) + LANES - 1) / LANES;
-      for (int v = 0; v < vectors; v++) {
-        FloatVector acc = FloatVector.zero(S);
-        long keys = kv.keyOffset(layer, kvHead * headDim, start) + (long) v * LANES * Float.BYTES;
+      for (int v = 0; v < KvCache.PAGE_POSITIONS && start + v < maxCount; v += LANES) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        long keys = kv.keyOffset(layer, (int) column, start) + (long) v * Float.BYTES;
         for (int d = 0; d < headDim; d++) {
           FloatVector k = FloatVector.fromMemorySegment(
               S, page, keys + (long) d * KvCache.PAGE_POSITIONS * Float.BYTES, ByteOrder.nativeOrder());
-          acc = FloatVector.broadcast(S, qkv[q + d]).fma(k, acc);
+          a0 = FloatVector.broadcast(S, qkv[q[0] + d]).fma(k, a0);
+          a1 = FloatVector.broadcast(S, qkv[q[1] + d]).fma(k, a1);
+          a2 = FloatVector.broadcast(S, qkv[q[2] + d]).fma(k, a2);
+          a3 = FloatVector.broadcast(S, qkv[q[3] + d]).fma(k, a3);
         }
-        acc.mul(scale).intoArray(scores, start + v * LANES);
+        a0.mul(scale).intoArray(scores, start + v);
+        a1.mul(scale).intoArray(scores, s1 + start + v);
+        a2.mul(scale).intoArray(scores, s2 + start + v);
+        a3.mul(scale).intoArray(scores, s3 + start + v);
       }
     }
+    float[] inverse = new float[QueryBlocks.SIZE];
+    for (int i = 0; i < QueryBlocks.SIZE; i++) {
+      inverse[i] = softmaxWeights(scores, i * padded, count[i], maxCount);
+    }
+    long values = column * Float.BYTES;
+    int vectorDims = headDim - headDim % LANES;
+    for (int d = 0; d < vectorDims; d += LANES) {
+      FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+      for (int t = 0; t < maxCount; t++) {
+        FloatVector value = FloatVector.fromMemorySegment(
+            S, kv.page(t), kv.valueOffset(layer, t) + values + (long) d * Float.BYTES, ByteOrder.nativeOrder());
+        a0 = value.fma(FloatVector.broadcast(S, scores[t]), a0);
+        a1 = value.fma(FloatVector.broadcast(S, scores[s1 + t]), a1);
+        a2 = value.fma(FloatVector.broadcast(S, scores[s2 + t]), a2);
+        a3 = value.fma(FloatVector.broadcast(S, scores[s3 + t]), a3);
+      }
+      FloatVector[] sums = {a0, a1, a2, a3};
+      for (int i = 0; i < queries; i++) {
+        sums[i].mul(inverse[i]).intoArray(attention, out[i] + d);
+      }
+    }
+    for (int d = vectorDims; d < headDim; d++) {
+      for (int i = 0; i < queries; i++) {
+        float acc = 0f;
+        for (int t = 0; t < maxCount; t++) {
+          acc = Math.fma(kv.page(t).get(FLOAT, kv.valueOffset(layer, t) + values + (long) d * Float.BYTES),
+              scores[i * padded + t], acc);
+        }
+        attention[out[i] + d] = acc * inverse[i];
+      }
+    }
+  }
+
+  /**
+   * Turns the scores {@code [from, from + count)} into e^(score - max) in place, zeroes them up to
+   * {@code from + width} (positions past the query's row weigh nothing), and returns 1 / their sum.
+   */
+  private static float softmaxWeights(float[] scores, int from, int count, int width) {
     float max = Float.NEGATIVE_INFINITY;
     for (int t = 0; t < count; t++) {
-      max = Math.max(max, scores[t]);
+      max = Math.max(max, scores[from + t]);
     }
     int bound = count - count % LANES;
     FloatVector sumVector = FloatVector.zero(S);
     for (int t = 0; t < bound; t += LANES) {
-      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, scores, t).sub(max));
-      e.intoArray(scores, t);
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(S, scores, from + t).sub(max));
+      e.intoArray(scores, from + t);
       sumVector = sumVector.add(e);
     }
     float sum = MatMul.sumLanes(sumVector);
     for (int t = bound; t < count; t++) {
-      scores[t] = VectorMath.exp(scores[t] - max);
-      sum += scores[t];
+      scores[from + t] = VectorMath.exp(scores[from + t] - max);
+      sum += scores[from + t];
     }
-    float inverse = 1f / sum;
-    int out = row * qWidth + head * headDim;
-    long headBytes = (long) kvHead * headDim * Float.BYTES;
-    int vectorDims = headDim - headDim % LANES;
-    for (int d = 0; d < vectorDims; d += LANES) {
-      FloatVector acc = FloatVector.zero(S);
-      for (int t = 0; t < count; t++) {
-        FloatVector value = FloatVector.fromMemorySegment(
-            S, kv.page(t), kv.valueOffset(layer, t) + headBytes + (long) d * Float.BYTES, ByteOrder.nativeOrder());
-        acc = value.fma(FloatVector.broadcast(S, scores[t]), acc);
-      }
-      acc.mul(inverse).intoArray(attention, out + d);
-    }
-    for (int d = vectorDims; d < headDim; d++) {
-      float acc = 0f;
-      for (int t = 0; t < count; t++) {
-        acc = Math.fma(kv.page(t).get(FLOAT, kv.valueOffset(layer, t) + headBytes + (long) d * Float.BYTES), scores[t], acc);
-      }
-      attention[out + d] = acc * inverse;
-    }
+    java.util.Arrays.fill(scores, from + count, from + width, 0f);
+    return 1f / sum;
   }
 
   private float[][] logits(List<SequenceRows> sequences, float[] x) {
