@@ -25,7 +25,10 @@ public final class MatMul {
   private static final int PANEL_FLOATS = 64 * 1024;
   private static final int MAX_BLOCK_ROWS = 64;
   private static final int TILE = 4;
-  private static final VectorShuffle<Float>[] HALVES = halvingShuffles();
+  private static final VectorShuffle<Float> SWAP_8 = swap(8);
+  private static final VectorShuffle<Float> SWAP_4 = swap(4);
+  private static final VectorShuffle<Float> SWAP_2 = swap(2);
+  private static final VectorShuffle<Float> SWAP_1 = swap(1);
 
   private MatMul() {}
 
@@ -33,8 +36,15 @@ public final class MatMul {
   public static final class Scratch {
     private final float[][] panels;
 
+    private final float[][] lanes;
+
     public Scratch(ParallelLoop loop) {
       panels = new float[loop.threads()][];
+      lanes = new float[loop.threads()][TILE * TILE * LANES];
+    }
+
+    float[] lanes(int worker) {
+      return lanes[worker];
     }
 
     float[] panel(int worker, int floats) {
@@ -77,7 +87,7 @@ public final class MatMul {
       int count = Math.min(blockRows, n - first);
       float[] panel = scratch.panel(worker, blockRows * k);
       w.unpackRows(first, count, panel);
-      multiplyPanel(a, rows, k, panel, count, c, ldc, cOffset + first);
+      multiplyPanel(a, rows, k, panel, count, c, ldc, cOffset + first, scratch.lanes(worker));
     });
   }
 
@@ -87,12 +97,13 @@ public final class MatMul {
     return Math.max(TILE, rows - rows % TILE);
   }
 
-  private static void multiplyPanel(float[] a, int rows, int k, float[] panel, int panelRows, float[] c, int ldc, int cCol) {
+  private static void multiplyPanel(
+      float[] a, int rows, int k, float[] panel, int panelRows, float[] c, int ldc, int cCol, float[] lanes) {
     int fullRows = rows - rows % TILE;
     int fullCols = panelRows - panelRows % TILE;
     for (int m = 0; m < fullRows; m += TILE) {
       for (int p = 0; p < fullCols; p += TILE) {
-        tile4x4(a, m, k, panel, p, c, ldc, cCol);
+        tile4x4(a, m, k, panel, p, c, ldc, cCol, lanes);
       }
       for (int p = fullCols; p < panelRows; p++) {
         for (int r = m; r < m + TILE; r++) {
@@ -110,7 +121,7 @@ public final class MatMul {
     }
   }
 
-  private static void tile4x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol) {
+  private static void tile4x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol, float[] lanes) {
     int a0 = m * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
     int w0 = p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
     FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
@@ -145,22 +156,38 @@ public final class MatMul {
       c33 = x3.fma(y, c33);
     }
     int r0 = m * ldc + cCol + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-    c[r0] = finish(c00, a, a0, w, w0, bound, k);
-    c[r0 + 1] = finish(c01, a, a0, w, w1, bound, k);
-    c[r0 + 2] = finish(c02, a, a0, w, w2, bound, k);
-    c[r0 + 3] = finish(c03, a, a0, w, w3, bound, k);
-    c[r1] = finish(c10, a, a1, w, w0, bound, k);
-    c[r1 + 1] = finish(c11, a, a1, w, w1, bound, k);
-    c[r1 + 2] = finish(c12, a, a1, w, w2, bound, k);
-    c[r1 + 3] = finish(c13, a, a1, w, w3, bound, k);
-    c[r2] = finish(c20, a, a2, w, w0, bound, k);
-    c[r2 + 1] = finish(c21, a, a2, w, w1, bound, k);
-    c[r2 + 2] = finish(c22, a, a2, w, w2, bound, k);
-    c[r2 + 3] = finish(c23, a, a2, w, w3, bound, k);
-    c[r3] = finish(c30, a, a3, w, w0, bound, k);
-    c[r3 + 1] = finish(c31, a, a3, w, w1, bound, k);
-    c[r3 + 2] = finish(c32, a, a3, w, w2, bound, k);
-    c[r3 + 3] = finish(c33, a, a3, w, w3, bound, k);
+    // Lanes go to memory and are summed there, in sumLanes' order: 16 inlined vector reductions
+    // exceed what C2 inlines into one method, and a reduction it does not inline boxes its vector.
+    c00.intoArray(lanes, 0);
+    c01.intoArray(lanes, LANES);
+    c02.intoArray(lanes, 2 * LANES);
+    c03.intoArray(lanes, 3 * LANES);
+    c10.intoArray(lanes, 4 * LANES);
+    c11.intoArray(lanes, 5 * LANES);
+    c12.intoArray(lanes, 6 * LANES);
+    c13.intoArray(lanes, 7 * LANES);
+    c20.intoArray(lanes, 8 * LANES);
+    c21.intoArray(lanes, 9 * LANES);
+    c22.intoArray(lanes, 10 * LANES);
+    c23.intoArray(lanes, 11 * LANES);
+    c30.intoArray(lanes, 12 * LANES);
+    c31.intoArray(lanes, 13 * LANES);
+    c32.intoArray(lanes, 14 * LANES);
+    c33.intoArray(lanes, 15 * LANES);
+    for (int j = 0; j < TILE; j++) {
+      c[r0 + j] = sumStoredLanes(lanes, j * LANES);
+      c[r1 + j] = sumStoredLanes(lanes, (4 + j) * LANES);
+      c[r2 + j] = sumStoredLanes(lanes, (8 + j) * LANES);
+      c[r3 + j] = sumStoredLanes(lanes, (12 + j) * LANES);
+    }
+    if (bound < k) {
+      for (int i = 0; i < TILE; i++) {
+        for (int j = 0; j < TILE; j++) {
+          int out = r0 + i * ldc + j;
+          c[out] = tail(c[out], a, (m + i) * k, w, (p + j) * k, bound, k);
+        }
+      }
+    }
   }
 
   private static void tile1x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol) {
@@ -176,10 +203,15 @@ public final class MatMul {
       c3 = x.fma(FloatVector.fromArray(S, w, w3 + i), c3);
     }
     int r = m * ldc + cCol + p;
-    c[r] = finish(c0, a, a0, w, w0, bound, k);
-    c[r + 1] = finish(c1, a, a0, w, w1, bound, k);
-    c[r + 2] = finish(c2, a, a0, w, w2, bound, k);
-    c[r + 3] = finish(c3, a, a0, w, w3, bound, k);
+    c[r] = sumLanes(c0);
+    c[r + 1] = sumLanes(c1);
+    c[r + 2] = sumLanes(c2);
+    c[r + 3] = sumLanes(c3);
+    if (bound < k) {
+      for (int j = 0; j < TILE; j++) {
+        c[r + j] = tail(c[r + j], a, a0, w, (p + j) * k, bound, k);
+      }
+    }
   }
 
   /**
@@ -219,11 +251,11 @@ public final class MatMul {
     for (int i = 0; i < bound; i += LANES) {
       acc = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc);
     }
-    return finish(acc, a, aOffset, b, bOffset, bound, k);
+    return tail(sumLanes(acc), a, aOffset, b, bOffset, bound, k);
   }
 
-  private static float finish(FloatVector acc, float[] a, int aOffset, float[] w, int wOffset, int from, int k) {
-    float sum = sumLanes(acc);
+  /** The columns past the last whole vector, in order. */
+  private static float tail(float sum, float[] a, int aOffset, float[] w, int wOffset, int from, int k) {
     for (int i = from; i < k; i++) {
       sum = Math.fma(a[aOffset + i], w[wOffset + i], sum);
     }
@@ -232,24 +264,47 @@ public final class MatMul {
 
   /**
    * The lanes' sum by halving (lane i + lane i + L/2, ...): a fixed order, unlike
-   * {@code reduceLanes}, whose order the Vector API leaves open (and which may differ between
-   * interpreted and compiled code).
+   * {@code reduceLanes}, whose compiled code sums in another order than its interpreted code (so a
+   * result would depend on whether the JIT had compiled the caller yet). Split into methods of a
+   * few bytecodes each: C2 inlines those even at cold call sites, which keeps the vectors in
+   * registers (a call it does not inline boxes its vector argument).
    */
   public static float sumLanes(FloatVector v) {
-    for (VectorShuffle<Float> half : HALVES) {
-      v = v.add(v.rearrange(half));
-    }
-    return v.lane(0);
+    return fold1(fold2(fold4(fold8(v)))).lane(0);
   }
 
-  @SuppressWarnings("unchecked")
-  private static VectorShuffle<Float>[] halvingShuffles() {
-    int steps = Integer.numberOfTrailingZeros(LANES);
-    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
-    for (int s = 0, half = LANES / 2; s < steps; s++, half /= 2) {
-      int offset = half;
-      shuffles[s] = VectorShuffle.fromOp(S, i -> i ^ offset);
-    }
-    return shuffles;
+  private static FloatVector fold8(FloatVector v) {
+    return LANES > 8 ? v.add(v.rearrange(SWAP_8)) : v;
   }
+
+  private static FloatVector fold4(FloatVector v) {
+    return LANES > 4 ? v.add(v.rearrange(SWAP_4)) : v;
+  }
+
+  private static FloatVector fold2(FloatVector v) {
+    return LANES > 2 ? v.add(v.rearrange(SWAP_2)) : v;
+  }
+
+  private static FloatVector fold1(FloatVector v) {
+    return LANES > 1 ? v.add(v.rearrange(SWAP_1)) : v;
+  }
+
+  /**
+   * {@link #sumLanes} of a vector stored at {@code lanes[from ..]} (which it overwrites): the same
+   * pairs in the same order (lane i + lane i + L/2, halving down to one), in scalar code, so the
+   * same bits.
+   */
+  static float sumStoredLanes(float[] lanes, int from) {
+    for (int width = LANES / 2; width >= 1; width /= 2) {
+      for (int i = from; i < from + width; i++) {
+        lanes[i] = lanes[i] + lanes[i + width];
+      }
+    }
+    return lanes[from];
+  }
+
+  private static VectorShuffle<Float> swap(int offset) {
+    return LANES > offset ? VectorShuffle.fromOp(S, i -> i ^ offset) : null;
+  }
+
 }
