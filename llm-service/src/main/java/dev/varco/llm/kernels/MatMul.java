@@ -74,8 +74,9 @@ public final class MatMul {
     }
     int blockRows = blockRows(k);
     int blocks = (n + blockRows - 1) / blockRows;
-    if (rows == 1 && k % LANES == 0) {
-      // One row (a lone decode step): nothing to amortize a panel over; read the storage directly.
+    if (rows == 1 && k % LANES == 0 && (w instanceof F32Matrix || w instanceof Bf16Matrix)) {
+      // One row (a lone decode step) of float weights: nothing to amortize a panel over, so read
+      // the storage directly. Q8/Q4 blocks widen faster a block at a time into the panel.
       loop.run(blocks, (block, worker) -> {
         int first = block * blockRows;
         multiplyRow(a, w, first, Math.min(blockRows, n - first), c, cOffset);
