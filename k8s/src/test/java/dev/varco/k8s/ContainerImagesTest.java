@@ -78,6 +78,12 @@ class ContainerImagesTest {
           continue; // a command, not a server: ./varco runs it without the listening flags
         }
         assertTrue(entry.contains(flag.replace("127.0.0.1", "0.0.0.0")), module + ": listens on the pod address, not loopback: " + flag);
+      } else if (flag.startsWith("-XX:MaxDirectMemorySize=")) {
+        // The launcher sizes llm-service's direct memory from its KV budget; in a pod the budget
+        // follows the JVM's limit instead (unset: the heap's, a share of the container's memory;
+        // or JAVA_TOOL_OPTIONS), and the service refuses a budget that does not fit at start-up.
+        assertTrue(entry.stream().noneMatch(e -> e.startsWith("-XX:MaxDirectMemorySize=")),
+            module + ": the image must not pin the direct-memory limit to the launcher's local value");
       } else {
         assertTrue(entry.contains(flag), module + ": the launcher's " + flag + " is missing from the ENTRYPOINT");
       }
