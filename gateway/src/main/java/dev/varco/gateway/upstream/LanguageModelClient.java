@@ -28,7 +28,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Calls the language-model service. Built on the async grpc-java stub rather than the Mutiny one
- * because cancelling a Mutiny subscription does not cancel the RPC (notes/quarkus-jlama.md): here
+ * because cancelling a Mutiny subscription does not cancel the RPC (Quarkus 3.33, measured): here
  * {@link Generation#cancel()} cancels the call itself, so the backend stops decoding.
  */
 @ApplicationScoped
