@@ -22,7 +22,7 @@ public interface LlmServiceConfig {
   }
 
   interface Llm {
-    /** Directory this service owns for Jlama's files and the derived tokenizer; emptied on start and stop. */
+    /** Directory this service owns for the derived tokenizer; emptied on start and stop. */
     Path workDir();
 
     /** max_tokens when a request leaves it at 0. */
@@ -75,7 +75,7 @@ public interface LlmServiceConfig {
      */
     Optional<MemorySize> maxBytes();
 
-    /** Direct memory kept free of KV pages for everything else (Jlama scratch tensors, gRPC buffers). */
+    /** Direct memory kept free of KV pages for everything else (gRPC buffers, dropped pages not yet collected). */
     @WithDefault("1G")
     MemorySize directMemoryHeadroom();
 

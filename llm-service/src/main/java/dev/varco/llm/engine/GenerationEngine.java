@@ -28,9 +28,9 @@ import org.jboss.logging.Logger;
 /**
  * Admits requests and owns the model thread. Requests are admitted up to {@code
  * varco.llm.max-waiting-requests} waiting, prepared (template, tokens, image embeddings) on
- * virtual threads, then queued for the single platform thread that owns the Jlama model (Jlama
- * shares scratch buffers, so concurrent forwards corrupt each other; the model also must never run
- * on a Vert.x event loop). There a {@link StepScheduler} interleaves the running requests.
+ * virtual threads, then queued for the single platform thread that owns the decoder (its forward
+ * pass reuses scratch buffers, so it runs one pass at a time; it also must never run on a Vert.x
+ * event loop). There a {@link StepScheduler} batches the running requests into one pass per step.
  *
  * <p>The model is loaded on the model thread after start-up; until it is loaded and one warm-up
  * token has been decoded, requests get {@link BackendUnavailableException} and readiness is down.
@@ -230,7 +230,7 @@ public class GenerationEngine {
       if (!failArrivals(delay, ModelThreadFault.failure(thrown))) {
         return true; // interrupted: shutting down
       }
-      // Jlama's KV pages beyond its tensor pool are direct buffers freed only once collected.
+      // Dropped KV pages are direct buffers, freed only once collected.
       System.gc();
       try {
         warmUp(loaded);

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * <p>All memory is accounted in bytes against one budget: running requests reserve the pages their
  * prompt + max_tokens can touch; idle buffers keep the pages they hold. Idle buffers are evicted
  * least-recently-used first when the budget is needed, after an idle TTL, and all at close, and
- * every evicted buffer is closed (its pages go back to Jlama's tensor pool).
+ * every evicted buffer is closed (its direct-buffer pages are freed when collected).
  *
  * <p>A request takes the idle buffer sharing the longest prefix with its prompt, from any
  * conversation, and owns it while it runs, so two requests never share a buffer. Taking a buffer

@@ -3,8 +3,8 @@ package dev.varco.llm.engine;
 import java.util.Optional;
 
 /**
- * The KV budget, made to fit the JVM's direct-memory limit. Jlama's in-memory KV pages are direct
- * buffers (its {@code TensorCache} allocates them with {@code ByteBuffer.allocateDirect}), so a
+ * The KV budget, made to fit the JVM's direct-memory limit. KV pages are direct buffers
+ * ({@code transformer.KvCache} allocates them with {@code ByteBuffer.allocateDirect}), so a
  * budget above the limit fails with {@code OutOfMemoryError: Cannot reserve ... direct buffer
  * memory} long before the budget would evict anything. Scratch tensors and gRPC buffers are direct
  * too, hence a headroom next to the KV pages.

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything read from a model directory that generation needs: the manifest, the Jlama decoder,
+ * Everything read from a model directory that generation needs: the manifest, the decoder,
  * the tokenizer and the chat template. Special tokens and geometry come from the manifest.
  */
 public final class LoadedModel implements AutoCloseable {
