@@ -1,6 +1,7 @@
 package dev.varco.llm.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,10 +26,13 @@ public final class MatMul {
   private static final int PANEL_FLOATS = 64 * 1024;
   private static final int MAX_BLOCK_ROWS = 64;
   private static final int TILE = 4;
-  private static final VectorShuffle<Float> SWAP_8 = swap(8);
-  private static final VectorShuffle<Float> SWAP_4 = swap(4);
-  private static final VectorShuffle<Float> SWAP_2 = swap(2);
-  private static final VectorShuffle<Float> SWAP_1 = swap(1);
+  /** Up to this many rows of A, tiles read the weights' storage directly instead of a panel. */
+  static final int DIRECT_MAX_ROWS = Integer.getInteger("varco.llm.kernel.direct-max-rows", 8);
+  /** Where each row of a 4 x 4 tile's packed sums sits (lanes 4 * row ..). */
+  private static final VectorMask<Float> ROW_0 = lanes(0, TILE);
+  private static final VectorMask<Float> ROW_1 = lanes(TILE, TILE);
+  private static final VectorMask<Float> ROW_2 = lanes(2 * TILE, TILE);
+  private static final VectorMask<Float> ROW_3 = lanes(3 * TILE, TILE);
 
   private MatMul() {}
 
@@ -74,12 +78,14 @@ public final class MatMul {
     }
     int blockRows = blockRows(k);
     int blocks = (n + blockRows - 1) / blockRows;
-    if (rows == 1 && k % LANES == 0 && (w instanceof F32Matrix || w instanceof Bf16Matrix)) {
-      // One row (a lone decode step) of float weights: nothing to amortize a panel over, so read
-      // the storage directly. Q8/Q4 blocks widen faster a block at a time into the panel.
+    if (rows <= DIRECT_MAX_ROWS) {
+      // A few rows (decode steps): too few to amortize widening a panel, which would also put the
+      // whole weight read before any FMA. Read the storage a vector at a time inside the tiles,
+      // so loads from memory overlap the arithmetic.
       loop.run(blocks, (block, worker) -> {
         int first = block * blockRows;
-        multiplyRow(a, w, first, Math.min(blockRows, n - first), c, cOffset);
+        multiplyDirect(a, rows, w, first, Math.min(blockRows, n - first), c, ldc, cOffset,
+            scratch.panel(worker, TILE * k), scratch.lanes(worker));
       });
       return;
     }
@@ -122,7 +128,8 @@ public final class MatMul {
     }
   }
 
-  private static void tile4x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol, float[] lanes) {
+  /** Rows m..m+3 of A times panel rows p..p+3 (F32, k floats each), into columns {@code cCol + p ..}. */
+  private static void tile4x4(float[] a, int m, int k, float[] panel, int p, float[] c, int ldc, int cCol, float[] lanes) {
     int a0 = m * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
     int w0 = p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
     FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
@@ -135,113 +142,141 @@ public final class MatMul {
       FloatVector x1 = FloatVector.fromArray(S, a, a1 + i);
       FloatVector x2 = FloatVector.fromArray(S, a, a2 + i);
       FloatVector x3 = FloatVector.fromArray(S, a, a3 + i);
-      FloatVector y = FloatVector.fromArray(S, w, w0 + i);
+      FloatVector y = FloatVector.fromArray(S, panel, w0 + i);
       c00 = x0.fma(y, c00);
       c10 = x1.fma(y, c10);
       c20 = x2.fma(y, c20);
       c30 = x3.fma(y, c30);
-      y = FloatVector.fromArray(S, w, w1 + i);
+      y = FloatVector.fromArray(S, panel, w1 + i);
       c01 = x0.fma(y, c01);
       c11 = x1.fma(y, c11);
       c21 = x2.fma(y, c21);
       c31 = x3.fma(y, c31);
-      y = FloatVector.fromArray(S, w, w2 + i);
+      y = FloatVector.fromArray(S, panel, w2 + i);
       c02 = x0.fma(y, c02);
       c12 = x1.fma(y, c12);
       c22 = x2.fma(y, c22);
       c32 = x3.fma(y, c32);
-      y = FloatVector.fromArray(S, w, w3 + i);
+      y = FloatVector.fromArray(S, panel, w3 + i);
       c03 = x0.fma(y, c03);
       c13 = x1.fma(y, c13);
       c23 = x2.fma(y, c23);
       c33 = x3.fma(y, c33);
     }
     int r0 = m * ldc + cCol + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-    // Lanes go to memory and are summed there, in sumLanes' order: 16 inlined vector reductions
-    // exceed what C2 inlines into one method, and a reduction it does not inline boxes its vector.
-    c00.intoArray(lanes, 0);
-    c01.intoArray(lanes, LANES);
-    c02.intoArray(lanes, 2 * LANES);
-    c03.intoArray(lanes, 3 * LANES);
-    c10.intoArray(lanes, 4 * LANES);
-    c11.intoArray(lanes, 5 * LANES);
-    c12.intoArray(lanes, 6 * LANES);
-    c13.intoArray(lanes, 7 * LANES);
-    c20.intoArray(lanes, 8 * LANES);
-    c21.intoArray(lanes, 9 * LANES);
-    c22.intoArray(lanes, 10 * LANES);
-    c23.intoArray(lanes, 11 * LANES);
-    c30.intoArray(lanes, 12 * LANES);
-    c31.intoArray(lanes, 13 * LANES);
-    c32.intoArray(lanes, 14 * LANES);
-    c33.intoArray(lanes, 15 * LANES);
-    for (int j = 0; j < TILE; j++) {
-      c[r0 + j] = sumStoredLanes(lanes, j * LANES);
-      c[r1 + j] = sumStoredLanes(lanes, (4 + j) * LANES);
-      c[r2 + j] = sumStoredLanes(lanes, (8 + j) * LANES);
-      c[r3 + j] = sumStoredLanes(lanes, (12 + j) * LANES);
+    if (LaneSums.PACKED) {
+      // Lane 4 * row + col holds that output: each row's four go out with one masked store.
+      // LaneSums.sum4x4 written out: C2 does not inline that many calls into a method this size,
+      // and a call it does not inline boxes its vectors.
+      VectorShuffle<Float> swap = LaneSums.SWAP_8;
+      VectorMask<Float> bit = LaneSums.BIT_8;
+      FloatVector d00 = c00.blend(c20, bit).add(c00.rearrange(swap).blend(c20.rearrange(swap), bit));
+      FloatVector d01 = c01.blend(c21, bit).add(c01.rearrange(swap).blend(c21.rearrange(swap), bit));
+      FloatVector d02 = c02.blend(c22, bit).add(c02.rearrange(swap).blend(c22.rearrange(swap), bit));
+      FloatVector d03 = c03.blend(c23, bit).add(c03.rearrange(swap).blend(c23.rearrange(swap), bit));
+      FloatVector d10 = c10.blend(c30, bit).add(c10.rearrange(swap).blend(c30.rearrange(swap), bit));
+      FloatVector d11 = c11.blend(c31, bit).add(c11.rearrange(swap).blend(c31.rearrange(swap), bit));
+      FloatVector d12 = c12.blend(c32, bit).add(c12.rearrange(swap).blend(c32.rearrange(swap), bit));
+      FloatVector d13 = c13.blend(c33, bit).add(c13.rearrange(swap).blend(c33.rearrange(swap), bit));
+      swap = LaneSums.SWAP_4;
+      bit = LaneSums.BIT_4;
+      FloatVector e0 = d00.blend(d10, bit).add(d00.rearrange(swap).blend(d10.rearrange(swap), bit));
+      FloatVector e1 = d01.blend(d11, bit).add(d01.rearrange(swap).blend(d11.rearrange(swap), bit));
+      FloatVector e2 = d02.blend(d12, bit).add(d02.rearrange(swap).blend(d12.rearrange(swap), bit));
+      FloatVector e3 = d03.blend(d13, bit).add(d03.rearrange(swap).blend(d13.rearrange(swap), bit));
+      swap = LaneSums.SWAP_2;
+      bit = LaneSums.BIT_2;
+      FloatVector f0 = e0.blend(e2, bit).add(e0.rearrange(swap).blend(e2.rearrange(swap), bit));
+      FloatVector f1 = e1.blend(e3, bit).add(e1.rearrange(swap).blend(e3.rearrange(swap), bit));
+      swap = LaneSums.SWAP_1;
+      bit = LaneSums.BIT_1;
+      FloatVector sums = f0.blend(f1, bit).add(f0.rearrange(swap).blend(f1.rearrange(swap), bit));
+      sums.intoArray(c, r0, ROW_0);
+      sums.intoArray(c, r1 - TILE, ROW_1);
+      sums.intoArray(c, r2 - 2 * TILE, ROW_2);
+      sums.intoArray(c, r3 - 3 * TILE, ROW_3);
+    } else {
+      // Lanes go to memory and are summed there in the same order: 16 inlined vector reductions
+      // exceed what C2 inlines into one method, and a reduction it does not inline boxes its vector.
+      c00.intoArray(lanes, 0);
+      c01.intoArray(lanes, LANES);
+      c02.intoArray(lanes, 2 * LANES);
+      c03.intoArray(lanes, 3 * LANES);
+      c10.intoArray(lanes, 4 * LANES);
+      c11.intoArray(lanes, 5 * LANES);
+      c12.intoArray(lanes, 6 * LANES);
+      c13.intoArray(lanes, 7 * LANES);
+      c20.intoArray(lanes, 8 * LANES);
+      c21.intoArray(lanes, 9 * LANES);
+      c22.intoArray(lanes, 10 * LANES);
+      c23.intoArray(lanes, 11 * LANES);
+      c30.intoArray(lanes, 12 * LANES);
+      c31.intoArray(lanes, 13 * LANES);
+      c32.intoArray(lanes, 14 * LANES);
+      c33.intoArray(lanes, 15 * LANES);
+      for (int j = 0; j < TILE; j++) {
+        c[r0 + j] = LaneSums.sumStored(lanes, j * LANES);
+        c[r1 + j] = LaneSums.sumStored(lanes, (4 + j) * LANES);
+        c[r2 + j] = LaneSums.sumStored(lanes, (8 + j) * LANES);
+        c[r3 + j] = LaneSums.sumStored(lanes, (12 + j) * LANES);
+      }
     }
     if (bound < k) {
       for (int i = 0; i < TILE; i++) {
         for (int j = 0; j < TILE; j++) {
           int out = r0 + i * ldc + j;
-          c[out] = tail(c[out], a, (m + i) * k, w, (p + j) * k, bound, k);
+          c[out] = tail(c[out], a, (m + i) * k, panel, (p + j) * k, bound, k);
         }
       }
     }
   }
 
-  private static void tile1x4(float[] a, int m, int k, float[] w, int p, float[] c, int ldc, int cCol) {
+  /** Row m of A times panel rows p..p+3, as in tile4x4. */
+  private static void tile1x4(float[] a, int m, int k, float[] panel, int p, float[] c, int ldc, int cCol) {
     int a0 = m * k;
     int w0 = p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
     FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
     int bound = k - k % LANES;
     for (int i = 0; i < bound; i += LANES) {
       FloatVector x = FloatVector.fromArray(S, a, a0 + i);
-      c0 = x.fma(FloatVector.fromArray(S, w, w0 + i), c0);
-      c1 = x.fma(FloatVector.fromArray(S, w, w1 + i), c1);
-      c2 = x.fma(FloatVector.fromArray(S, w, w2 + i), c2);
-      c3 = x.fma(FloatVector.fromArray(S, w, w3 + i), c3);
+      c0 = x.fma(FloatVector.fromArray(S, panel, w0 + i), c0);
+      c1 = x.fma(FloatVector.fromArray(S, panel, w1 + i), c1);
+      c2 = x.fma(FloatVector.fromArray(S, panel, w2 + i), c2);
+      c3 = x.fma(FloatVector.fromArray(S, panel, w3 + i), c3);
     }
     int r = m * ldc + cCol + p;
-    c[r] = sumLanes(c0);
-    c[r + 1] = sumLanes(c1);
-    c[r + 2] = sumLanes(c2);
-    c[r + 3] = sumLanes(c3);
+    storeSums(c0, c1, c2, c3, c, r);
     if (bound < k) {
       for (int j = 0; j < TILE; j++) {
-        c[r + j] = tail(c[r + j], a, a0, w, (p + j) * k, bound, k);
+        c[r + j] = tail(c[r + j], a, a0, panel, (p + j) * k, bound, k);
       }
     }
   }
 
   /**
-   * Row 0 of A times weight rows {@code [first, first + count)}, read from the storage a vector at a
-   * time: the same values and the same order of FMAs as the panel path, hence the same bits.
+   * Rows of A times weight rows {@code [first, first + count)}, four weight rows at a time: each
+   * four widened into a panel small enough for L1 and multiplied by every row of A at once, so
+   * the weights stream from memory in short bursts between the tiles' arithmetic (a whole L2
+   * panel would put all the loads before any FMA). Same tiles and order as the panel path.
    */
-  private static void multiplyRow(float[] a, WeightMatrix w, int first, int count, float[] c, int cOffset) {
+  private static void multiplyDirect(
+      float[] a, int rows, WeightMatrix w, int first, int count, float[] c, int ldc, int cOffset, float[] panel,
+      float[] lanes) {
     int k = w.cols();
-    int full = count - count % TILE;
-    for (int p = first; p < first + full; p += TILE) {
-      FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-      for (int i = 0; i < k; i += LANES) {
-        FloatVector x = FloatVector.fromArray(S, a, i);
-        c0 = x.fma(w.vector(p, i), c0);
-        c1 = x.fma(w.vector(p + 1, i), c1);
-        c2 = x.fma(w.vector(p + 2, i), c2);
-        c3 = x.fma(w.vector(p + 3, i), c3);
+    int fullRows = rows - rows % TILE;
+    for (int p = first; p < first + count; p += TILE) {
+      int group = Math.min(TILE, first + count - p);
+      w.unpackRows(p, group, panel);
+      if (group < TILE) {
+        multiplyPanel(a, rows, k, panel, group, c, ldc, cOffset + p, lanes);
+        continue;
       }
-      c[cOffset + p] = sumLanes(c0);
-      c[cOffset + p + 1] = sumLanes(c1);
-      c[cOffset + p + 2] = sumLanes(c2);
-      c[cOffset + p + 3] = sumLanes(c3);
-    }
-    for (int p = first + full; p < first + count; p++) {
-      FloatVector acc = FloatVector.zero(S);
-      for (int i = 0; i < k; i += LANES) {
-        acc = FloatVector.fromArray(S, a, i).fma(w.vector(p, i), acc);
+      for (int m = 0; m < fullRows; m += TILE) {
+        tile4x4(a, m, k, panel, 0, c, ldc, cOffset + p, lanes);
       }
-      c[cOffset + p] = sumLanes(acc);
+      for (int m = fullRows; m < rows; m++) {
+        tile1x4(a, m, k, panel, 0, c, ldc, cOffset + p);
+      }
     }
   }
 
@@ -252,7 +287,7 @@ public final class MatMul {
     for (int i = 0; i < bound; i += LANES) {
       acc = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc);
     }
-    return tail(sumLanes(acc), a, aOffset, b, bOffset, bound, k);
+    return tail(LaneSums.sum(acc), a, aOffset, b, bOffset, bound, k);
   }
 
   /** The columns past the last whole vector, in order. */
@@ -263,49 +298,23 @@ public final class MatMul {
     return sum;
   }
 
-  /**
-   * The lanes' sum by halving (lane i + lane i + L/2, ...): a fixed order, unlike
-   * {@code reduceLanes}, whose compiled code sums in another order than its interpreted code (so a
-   * result would depend on whether the JIT had compiled the caller yet). Split into methods of a
-   * few bytecodes each: C2 inlines those even at cold call sites, which keeps the vectors in
-   * registers (a call it does not inline boxes its vector argument).
-   */
-  public static float sumLanes(FloatVector v) {
-    return fold1(fold2(fold4(fold8(v)))).lane(0);
-  }
-
-  private static FloatVector fold8(FloatVector v) {
-    return LANES > 8 ? v.add(v.rearrange(SWAP_8)) : v;
-  }
-
-  private static FloatVector fold4(FloatVector v) {
-    return LANES > 4 ? v.add(v.rearrange(SWAP_4)) : v;
-  }
-
-  private static FloatVector fold2(FloatVector v) {
-    return LANES > 2 ? v.add(v.rearrange(SWAP_2)) : v;
-  }
-
-  private static FloatVector fold1(FloatVector v) {
-    return LANES > 1 ? v.add(v.rearrange(SWAP_1)) : v;
-  }
-
-  /**
-   * {@link #sumLanes} of a vector stored at {@code lanes[from ..]} (which it overwrites): the same
-   * pairs in the same order (lane i + lane i + L/2, halving down to one), in scalar code, so the
-   * same bits.
-   */
-  static float sumStoredLanes(float[] lanes, int from) {
-    for (int width = LANES / 2; width >= 1; width /= 2) {
-      for (int i = from; i < from + width; i++) {
-        lanes[i] = lanes[i] + lanes[i + width];
-      }
+  /** {@code c[at + j] = sum of c<j>'s lanes}, for j < 4. */
+  private static void storeSums(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] c, int at) {
+    if (LaneSums.PACKED) {
+      FloatVector sums = LaneSums.sum4(c0, c1, c2, c3);
+      c[at] = sums.lane(0);
+      c[at + 1] = sums.lane(4);
+      c[at + 2] = sums.lane(8);
+      c[at + 3] = sums.lane(12);
+    } else {
+      c[at] = LaneSums.sum(c0);
+      c[at + 1] = LaneSums.sum(c1);
+      c[at + 2] = LaneSums.sum(c2);
+      c[at + 3] = LaneSums.sum(c3);
     }
-    return lanes[from];
   }
 
-  private static VectorShuffle<Float> swap(int offset) {
-    return LANES > offset ? VectorShuffle.fromOp(S, i -> i ^ offset) : null;
+  private static VectorMask<Float> lanes(int from, int count) {
+    return VectorMask.fromLong(S, ((1L << count) - 1) << from);
   }
-
 }

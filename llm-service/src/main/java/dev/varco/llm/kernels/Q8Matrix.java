@@ -33,8 +33,20 @@ public record Q8Matrix(MemorySegment values, MemorySegment scales, int rows, int
     long first = (long) firstRow * cols;
     int total = count * cols;
     int lanes = FLOATS.length();
-    for (int block = 0; block < total; block += BLOCK) {
-      float scale = scales.get(FLOAT_LE, 4 * ((first + block) / BLOCK));
+    long scaleAt = 4 * (first / BLOCK);
+    if (lanes == BLOCK / 2) {
+      // The common case (16-lane floats): a block is two vectors.
+      for (int block = 0; block < total; block += BLOCK, scaleAt += 4) {
+        float scale = scales.get(FLOAT_LE, scaleAt);
+        ByteVector q0 = ByteVector.fromMemorySegment(BYTES, values, first + block, ByteOrder.LITTLE_ENDIAN);
+        ByteVector q1 = ByteVector.fromMemorySegment(BYTES, values, first + block + lanes, ByteOrder.LITTLE_ENDIAN);
+        ((FloatVector) q0.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block);
+        ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block + lanes);
+      }
+      return;
+    }
+    for (int block = 0; block < total; block += BLOCK, scaleAt += 4) {
+      float scale = scales.get(FLOAT_LE, scaleAt);
       if (lanes <= BLOCK) {
         for (int i = block; i < block + BLOCK; i += lanes) {
           ByteVector q = ByteVector.fromMemorySegment(BYTES, values, first + i, ByteOrder.LITTLE_ENDIAN);

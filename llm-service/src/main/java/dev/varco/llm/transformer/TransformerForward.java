@@ -1,5 +1,6 @@
 package dev.varco.llm.transformer;
 
+import dev.varco.llm.kernels.LaneSums;
 import dev.varco.llm.kernels.MatMul;
 import dev.varco.llm.kernels.ParallelLoop;
 import dev.varco.llm.kernels.WeightMatrix;
@@ -27,6 +28,8 @@ public final class TransformerForward implements AutoCloseable {
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
   /** Rows per task for the row-wise steps (norms, rotary, activation). */
   private static final int ROWS_PER_TASK = 8;
+  /** Vectors per query in an attention tile (4 queries x 4 vectors: 16 accumulators). */
+  private static final int TILE_VECTORS = 4;
 
   private final DecoderWeights weights;
   private final ParallelLoop loop;
@@ -210,31 +213,19 @@ public final class TransformerForward implements AutoCloseable {
     int s1 = padded, s2 = 2 * padded, s3 = 3 * padded;
     long column = (long) kvHead * headDim;
     for (int start = 0; start < maxCount; start += KvCache.PAGE_POSITIONS) {
-      MemorySegment page = kv.page(start);
-      for (int v = 0; v < KvCache.PAGE_POSITIONS && start + v < maxCount; v += LANES) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        long keys = kv.keyOffset(layer, (int) column, start) + (long) v * Float.BYTES;
-        for (int d = 0; d < headDim; d++) {
-          FloatVector k = FloatVector.fromMemorySegment(
-              S, page, keys + (long) d * KvCache.PAGE_POSITIONS * Float.BYTES, ByteOrder.nativeOrder());
-          a0 = FloatVector.broadcast(S, qkv[q[0] + d]).fma(k, a0);
-          a1 = FloatVector.broadcast(S, qkv[q[1] + d]).fma(k, a1);
-          a2 = FloatVector.broadcast(S, qkv[q[2] + d]).fma(k, a2);
-          a3 = FloatVector.broadcast(S, qkv[q[3] + d]).fma(k, a3);
-        }
-        a0.mul(scale).intoArray(scores, start + v);
-        a1.mul(scale).intoArray(scores, s1 + start + v);
-        a2.mul(scale).intoArray(scores, s2 + start + v);
-        a3.mul(scale).intoArray(scores, s3 + start + v);
-      }
+      scorePage(kv.page(start), kv.keyOffset(layer, (int) column, start), q, scores, start, s1, s2, s3);
     }
     float[] inverse = new float[QueryBlocks.SIZE];
     for (int i = 0; i < QueryBlocks.SIZE; i++) {
       inverse[i] = softmaxWeights(scores, i * padded, count[i], maxCount);
     }
     long values = column * Float.BYTES;
+    int wideDims = headDim - headDim % (TILE_VECTORS * LANES);
+    for (int d = 0; d < wideDims; d += TILE_VECTORS * LANES) {
+      weighValues(kv, layer, values + (long) d * Float.BYTES, maxCount, scores, s1, s2, s3, queries, out, d, inverse);
+    }
     int vectorDims = headDim - headDim % LANES;
-    for (int d = 0; d < vectorDims; d += LANES) {
+    for (int d = wideDims; d < vectorDims; d += LANES) {
       FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
       for (int t = 0; t < maxCount; t++) {
         FloatVector value = FloatVector.fromMemorySegment(
@@ -262,6 +253,133 @@ public final class TransformerForward implements AutoCloseable {
   }
 
   /**
+   * Scaled scores of the block's four queries against one page of keys (all its positions; those
+   * past the block's last row are never weighed): a tile of 4 queries x {@link #TILE_VECTORS}
+   * vectors of positions, FMAs along the head dims in order, so each score is the same sum however
+   * the page is cut.
+   */
+  private void scorePage(MemorySegment page, long keys, int[] q, float[] scores, int start, int s1, int s2, int s3) {
+    long dimStride = (long) KvCache.PAGE_POSITIONS * Float.BYTES;
+    long vectorBytes = (long) LANES * Float.BYTES;
+    int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+    for (int v = 0; v < KvCache.PAGE_POSITIONS; v += TILE_VECTORS * LANES) {
+      FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+      FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+      FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+      FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+      long at = keys + (long) v * Float.BYTES;
+      for (int d = 0; d < headDim; d++, at += dimStride) {
+        FloatVector k0 = FloatVector.fromMemorySegment(S, page, at, ByteOrder.nativeOrder());
+        FloatVector k1 = FloatVector.fromMemorySegment(S, page, at + vectorBytes, ByteOrder.nativeOrder());
+        FloatVector k2 = FloatVector.fromMemorySegment(S, page, at + 2 * vectorBytes, ByteOrder.nativeOrder());
+        FloatVector k3 = FloatVector.fromMemorySegment(S, page, at + 3 * vectorBytes, ByteOrder.nativeOrder());
+        FloatVector x = FloatVector.broadcast(S, qkv[q0 + d]);
+        a00 = x.fma(k0, a00);
+        a01 = x.fma(k1, a01);
+        a02 = x.fma(k2, a02);
+        a03 = x.fma(k3, a03);
+        x = FloatVector.broadcast(S, qkv[q1 + d]);
+        a10 = x.fma(k0, a10);
+        a11 = x.fma(k1, a11);
+        a12 = x.fma(k2, a12);
+        a13 = x.fma(k3, a13);
+        x = FloatVector.broadcast(S, qkv[q2 + d]);
+        a20 = x.fma(k0, a20);
+        a21 = x.fma(k1, a21);
+        a22 = x.fma(k2, a22);
+        a23 = x.fma(k3, a23);
+        x = FloatVector.broadcast(S, qkv[q3 + d]);
+        a30 = x.fma(k0, a30);
+        a31 = x.fma(k1, a31);
+        a32 = x.fma(k2, a32);
+        a33 = x.fma(k3, a33);
+      }
+      int p = start + v;
+      a00.mul(scale).intoArray(scores, p);
+      a01.mul(scale).intoArray(scores, p + LANES);
+      a02.mul(scale).intoArray(scores, p + 2 * LANES);
+      a03.mul(scale).intoArray(scores, p + 3 * LANES);
+      a10.mul(scale).intoArray(scores, s1 + p);
+      a11.mul(scale).intoArray(scores, s1 + p + LANES);
+      a12.mul(scale).intoArray(scores, s1 + p + 2 * LANES);
+      a13.mul(scale).intoArray(scores, s1 + p + 3 * LANES);
+      a20.mul(scale).intoArray(scores, s2 + p);
+      a21.mul(scale).intoArray(scores, s2 + p + LANES);
+      a22.mul(scale).intoArray(scores, s2 + p + 2 * LANES);
+      a23.mul(scale).intoArray(scores, s2 + p + 3 * LANES);
+      a30.mul(scale).intoArray(scores, s3 + p);
+      a31.mul(scale).intoArray(scores, s3 + p + LANES);
+      a32.mul(scale).intoArray(scores, s3 + p + 2 * LANES);
+      a33.mul(scale).intoArray(scores, s3 + p + 3 * LANES);
+    }
+  }
+
+  /**
+   * {@link #TILE_VECTORS} vectors of head dims from {@code dims} (a byte offset in a value row) of
+   * the block's weighted value sums: a tile of 4 queries x those vectors, positions in order a page
+   * at a time, each result scaled by its query's 1 / softmax sum.
+   */
+  private void weighValues(KvCache kv, int layer, long dims, int maxCount, float[] scores, int s1, int s2, int s3,
+      int queries, int[] out, int d, float[] inverse) {
+    long vectorBytes = (long) LANES * Float.BYTES;
+    long rowBytes = (long) kvWidth * Float.BYTES;
+    FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+    FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    for (int start = 0; start < maxCount; start += KvCache.PAGE_POSITIONS) {
+      MemorySegment page = kv.page(start);
+      long at = kv.valueOffset(layer, start) + dims;
+      int positions = Math.min(maxCount - start, KvCache.PAGE_POSITIONS);
+      for (int i = 0; i < positions; i++) {
+        int t = start + i;
+        long row = at + i * rowBytes;
+        FloatVector v0 = FloatVector.fromMemorySegment(S, page, row, ByteOrder.nativeOrder());
+        FloatVector v1 = FloatVector.fromMemorySegment(S, page, row + vectorBytes, ByteOrder.nativeOrder());
+        FloatVector v2 = FloatVector.fromMemorySegment(S, page, row + 2 * vectorBytes, ByteOrder.nativeOrder());
+        FloatVector v3 = FloatVector.fromMemorySegment(S, page, row + 3 * vectorBytes, ByteOrder.nativeOrder());
+        FloatVector w = FloatVector.broadcast(S, scores[t]);
+        a00 = v0.fma(w, a00);
+        a01 = v1.fma(w, a01);
+        a02 = v2.fma(w, a02);
+        a03 = v3.fma(w, a03);
+        w = FloatVector.broadcast(S, scores[s1 + t]);
+        a10 = v0.fma(w, a10);
+        a11 = v1.fma(w, a11);
+        a12 = v2.fma(w, a12);
+        a13 = v3.fma(w, a13);
+        w = FloatVector.broadcast(S, scores[s2 + t]);
+        a20 = v0.fma(w, a20);
+        a21 = v1.fma(w, a21);
+        a22 = v2.fma(w, a22);
+        a23 = v3.fma(w, a23);
+        w = FloatVector.broadcast(S, scores[s3 + t]);
+        a30 = v0.fma(w, a30);
+        a31 = v1.fma(w, a31);
+        a32 = v2.fma(w, a32);
+        a33 = v3.fma(w, a33);
+      }
+    }
+    storeWeighted(a00, a01, a02, a03, inverse[0], out[0] + d);
+    if (queries > 1) {
+      storeWeighted(a10, a11, a12, a13, inverse[1], out[1] + d);
+    }
+    if (queries > 2) {
+      storeWeighted(a20, a21, a22, a23, inverse[2], out[2] + d);
+    }
+    if (queries > 3) {
+      storeWeighted(a30, a31, a32, a33, inverse[3], out[3] + d);
+    }
+  }
+
+  private void storeWeighted(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float inverse, int at) {
+    v0.mul(inverse).intoArray(attention, at);
+    v1.mul(inverse).intoArray(attention, at + LANES);
+    v2.mul(inverse).intoArray(attention, at + 2 * LANES);
+    v3.mul(inverse).intoArray(attention, at + 3 * LANES);
+  }
+
+  /**
    * Turns the scores {@code [from, from + count)} into e^(score - max) in place, zeroes them up to
    * {@code from + width} (positions past the query's row weigh nothing), and returns 1 / their sum.
    */
@@ -277,7 +395,7 @@ public final class TransformerForward implements AutoCloseable {
       e.intoArray(scores, from + t);
       sumVector = sumVector.add(e);
     }
-    float sum = MatMul.sumLanes(sumVector);
+    float sum = LaneSums.sum(sumVector);
     for (int t = bound; t < count; t++) {
       scores[from + t] = VectorMath.exp(scores[from + t] - max);
       sum += scores[from + t];

@@ -1,6 +1,6 @@
 package dev.varco.llm.transformer;
 
-import dev.varco.llm.kernels.MatMul;
+import dev.varco.llm.kernels.LaneSums;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -30,7 +30,7 @@ final class VectorMath {
       FloatVector v = FloatVector.fromArray(S, x, offset + i);
       acc = v.fma(v, acc);
     }
-    float sum = MatMul.sumLanes(acc);
+    float sum = LaneSums.sum(acc);
     for (int i = bound; i < width; i++) {
       sum = Math.fma(x[offset + i], x[offset + i], sum);
     }

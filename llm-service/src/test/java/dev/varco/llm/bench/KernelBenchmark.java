@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * The matmul kernel alone, per weight format: GFLOP/s for a prefill chunk (many rows) against the
  * FMA peak, and the read rate of a one-row (decode) product against the weights' bytes.
- * {@code java ... KernelBenchmark [k n rows threads]}.
+ * One weight type per JVM gives the figures a serving process sees (it loads one type).
+ * {@code java ... KernelBenchmark [k n rows threads [F32,BF16,Q8,Q4]]}.
  */
 public final class KernelBenchmark {
   public static void main(String[] args) {
@@ -23,6 +24,7 @@ public final class KernelBenchmark {
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 4864;
     int rows = args.length > 2 ? Integer.parseInt(args[2]) : 256;
     int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
+    java.util.List<String> types = java.util.List.of((args.length > 4 ? args[4] : "F32,BF16,Q8,Q4").split(","));
     try (ParallelLoop loop = new ParallelLoop(threads); Arena arena = Arena.ofShared()) {
       double peak = FmaPeak.gflops(loop, 3);
       System.out.printf("FMA peak (%d threads): %.1f GFLOP/s%n", threads, peak);
@@ -34,24 +36,50 @@ public final class KernelBenchmark {
       float[] c = new float[rows * n];
       MatMul.Scratch scratch = new MatMul.Scratch(loop);
       for (WeightMatrix w : matrices(arena, n, k, random)) {
+        if (!types.contains(typeName(w))) {
+          continue;
+        }
+        Timing prefill = time(6, () -> MatMul.multiply(loop, scratch, a, rows, w, c, n, 0));
         double flops = 2.0 * rows * k * n;
-        double best = Double.MAX_VALUE;
-        for (int t = 0; t < 6; t++) {
-          long start = System.nanoTime();
-          MatMul.multiply(loop, scratch, a, rows, w, c, n, 0);
-          best = Math.min(best, (System.nanoTime() - start) / 1e9);
+        StringBuilder line = new StringBuilder(String.format("%-10s %d x %d x %d: %.1f GFLOP/s (%.0f%% of peak)",
+            w.getClass().getSimpleName(), rows, k, n, flops / prefill.wall / 1e9, 100 * flops / prefill.wall / 1e9 / peak));
+        if (threads == 1) {
+          line.append(String.format(", %.1f GFLOP/s of CPU time", flops / prefill.cpu / 1e9));
         }
-        double decode = Double.MAX_VALUE;
-        for (int t = 0; t < 20; t++) {
-          long start = System.nanoTime();
-          MatMul.multiply(loop, scratch, a, 1, w, c, n, 0);
-          decode = Math.min(decode, (System.nanoTime() - start) / 1e9);
+        for (int decodeRows : new int[] {1, 2, 4, 8}) {
+          Timing decode = time(20, () -> MatMul.multiply(loop, scratch, a, decodeRows, w, c, n, 0));
+          line.append(String.format("; %d row%s: %.3f ms (%.1f GB/s of weights)", decodeRows, decodeRows == 1 ? "" : "s",
+              (threads == 1 ? decode.cpu : decode.wall) * 1e3, w.storageBytes() / (threads == 1 ? decode.cpu : decode.wall) / 1e9));
         }
-        System.out.printf("%-10s %d x %d x %d: %.1f GFLOP/s (%.0f%% of peak); 1 row: %.2f ms, %.1f GB/s of weights%n",
-            w.getClass().getSimpleName(), rows, k, n, flops / best / 1e9, 100 * flops / best / 1e9 / peak,
-            decode * 1e3, w.storageBytes() / decode / 1e9);
+        System.out.println(line);
       }
     }
+  }
+
+  /** Best wall-clock and (for the calling thread) CPU seconds of a few runs. */
+  record Timing(double wall, double cpu) {}
+
+  static Timing time(int runs, Runnable work) {
+    java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+    double wall = Double.MAX_VALUE;
+    double cpu = Double.MAX_VALUE;
+    for (int t = 0; t < runs; t++) {
+      long cpuStart = bean.getCurrentThreadCpuTime();
+      long start = System.nanoTime();
+      work.run();
+      wall = Math.min(wall, (System.nanoTime() - start) / 1e9);
+      cpu = Math.min(cpu, (bean.getCurrentThreadCpuTime() - cpuStart) / 1e9);
+    }
+    return new Timing(wall, cpu);
+  }
+
+  private static String typeName(WeightMatrix w) {
+    return switch (w) {
+      case F32Matrix m -> "F32";
+      case Bf16Matrix m -> "BF16";
+      case Q8Matrix m -> "Q8";
+      case Q4Matrix m -> "Q4";
+    };
   }
 
   static WeightMatrix[] matrices(Arena arena, int n, int k, SplittableRandom random) {
