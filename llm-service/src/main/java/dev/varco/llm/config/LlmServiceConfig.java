@@ -16,6 +16,13 @@ public interface LlmServiceConfig {
 
   Vision vision();
 
+  /**
+   * The shared secret of the internal gRPC calls ({@code varco.service-token}): when set, Generate
+   * and DescribeModel need it (metadata x-varco-service-token) and the calls to vision-service carry
+   * it. Unset = no check, for a service bound to loopback.
+   */
+  Optional<String> serviceToken();
+
   interface Model {
     /** The model directory (manifest.json, llm/, vision/). */
     Path dir();

@@ -1,0 +1,38 @@
+package dev.varco.proto.auth;
+
+import io.grpc.Metadata;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The shared secret the services present to each other on their internal gRPC calls (gateway ->
+ * llm-service -> vision-service), as the metadata header {@code x-varco-service-token}. Part of the
+ * internal contracts: a server configured with a token answers UNAUTHENTICATED to any call that
+ * does not carry the same one. Config key {@code varco.service-token} in every service.
+ */
+public final class ServiceToken {
+  public static final String CONFIG_KEY = "varco.service-token";
+  public static final Metadata.Key<String> HEADER = Metadata.Key.of("x-varco-service-token", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final byte[] value;
+
+  private ServiceToken(String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(CONFIG_KEY + " is set but blank: give it a secret or leave it unset");
+    }
+    this.value = value.getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static ServiceToken of(String value) {
+    return new ServiceToken(value);
+  }
+
+  String value() {
+    return new String(value, StandardCharsets.UTF_8);
+  }
+
+  /** Constant-time comparison, so the time to refuse a guess says nothing about the secret. */
+  boolean matches(String presented) {
+    return presented != null && MessageDigest.isEqual(value, presented.getBytes(StandardCharsets.UTF_8));
+  }
+}
