@@ -84,6 +84,10 @@ class ContainerImagesTest {
           // manifests open them to the pod address only together with the service token.
           assertTrue(entry.stream().noneMatch(e -> e.contains(".host=")), module + ": the image must not open " + flag);
         }
+      } else if (flag.startsWith("-Xmx")) {
+        // The launcher sizes the heap from the model; a pod takes a share of its memory limit.
+        assertTrue(entry.contains("-XX:MaxRAMPercentage=75") && entry.stream().noneMatch(e -> e.startsWith("-Xmx")),
+            module + ": the image sizes the heap from the container's memory limit, not the launcher's -Xmx");
       } else if (flag.startsWith("-XX:MaxDirectMemorySize=")) {
         // The launcher sizes llm-service's direct memory from its KV budget; in a pod the budget
         // follows the JVM's limit instead (unset: the heap's, a share of the container's memory;

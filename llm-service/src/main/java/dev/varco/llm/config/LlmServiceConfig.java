@@ -32,6 +32,13 @@ public interface LlmServiceConfig {
     /** Directory this service owns for the derived tokenizer; emptied on start and stop. */
     Path workDir();
 
+    /**
+     * How often the engine logs its state line (tokens/s prompt and generation, running, waiting,
+     * KV use, prefix cache hits), as vLLM does; 0 = never. An idle engine logs one line, then none.
+     */
+    @WithDefault("10s")
+    Duration statsLogInterval();
+
     /** max_tokens when a request leaves it at 0. */
     @WithDefault("512")
     int defaultMaxTokens();
