@@ -126,16 +126,40 @@ class ServiceTokenSystemTest {
 
   @Test
   void aGatewayWithTheTokenServesATurnWithAnImageThroughBothBackends() throws Exception {
+    HttpResponse<String> answer = imageTurn(gateway);
+    assertEquals(200, answer.statusCode(), answer.body());
+    assertTrue(answer.body().contains("\"image_tokens\""), answer.body());
+  }
+
+  /** Replicas found by discovery get channels of their own: those carry the token too. */
+  @Test
+  void aGatewayReachingDiscoveredReplicasSendsTheTokenToo() throws Exception {
+    try (ServiceProcess discovering = ServiceProcess.gateway("token-gateway-discovery", llm.grpcPort)
+        .with("varco.gateway.discovery.addresses", "127.0.0.1:" + llm.grpcPort).with("varco.service-token", TOKEN).start()) {
+      HttpResponse<String> answer = imageTurn(discovering);
+      assertEquals(200, answer.statusCode(), answer.body());
+    }
+  }
+
+  /** A deployment whose gateway lacks the token gets an answer that names the setting. */
+  @Test
+  void aGatewayWithoutTheTokenIsRefusedUpstreamAndSaysWhy() throws Exception {
+    try (ServiceProcess without = ServiceProcess.gateway("token-gateway-without", llm.grpcPort).start()) {
+      HttpResponse<String> answer = imageTurn(without);
+      assertTrue(answer.statusCode() >= 500, answer.statusCode() + " " + answer.body());
+      assertTrue(answer.body().contains("varco.service-token"), answer.body());
+    }
+  }
+
+  private static HttpResponse<String> imageTurn(ServiceProcess gateway) throws Exception {
     String body = new ObjectMapper().writeValueAsString(Map.of("max_tokens", 3, "temperature", 0, "messages", List.of(Map.of(
         "role", "user", "content", List.of(
             Map.of("type", "image_url", "image_url", Map.of("url", TestImages.dataUrl("image/png", TestImages.png(40, 30)))),
             Map.of("type", "text", "text", "Describe it."))))));
     try (HttpClient http = HttpClient.newHttpClient()) {
-      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/chat/completions"))
-              .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
-              .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, answer.statusCode(), answer.body());
-      assertTrue(answer.body().contains("\"image_tokens\""), answer.body());
+      return http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/chat/completions"))
+          .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
   }
 
