@@ -31,6 +31,21 @@ public final class ServiceToken {
     return new String(value, StandardCharsets.UTF_8);
   }
 
+  /**
+   * What a service should warn about when it listens beyond loopback on any of {@code hosts} with
+   * no token set (anyone who reaches the port can call it), or null when it does not.
+   */
+  public static String exposureWarning(String service, boolean tokenSet, String... hosts) {
+    for (String host : hosts) {
+      boolean loopback = host.startsWith("127.") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
+      if (!loopback && !tokenSet) {
+        return service + " listens on " + host + " without " + CONFIG_KEY + ": anyone who reaches its ports can call it."
+            + " Set the same " + CONFIG_KEY + " (VARCO_SERVICE_TOKEN) in every service, or bind it to loopback";
+      }
+    }
+    return null;
+  }
+
   /** Constant-time comparison, so the time to refuse a guess says nothing about the secret. */
   boolean matches(String presented) {
     return presented != null && MessageDigest.isEqual(value, presented.getBytes(StandardCharsets.UTF_8));

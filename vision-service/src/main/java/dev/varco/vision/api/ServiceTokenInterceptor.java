@@ -7,10 +7,13 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.quarkus.grpc.GlobalInterceptor;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Every call to this service's gRPC server (Encode, reflection) needs {@code varco.service-token}
@@ -24,6 +27,14 @@ public class ServiceTokenInterceptor implements ServerInterceptor {
   @Inject
   public ServiceTokenInterceptor(@ConfigProperty(name = ServiceToken.CONFIG_KEY) Optional<String> token) {
     this.check = token.map(ServiceToken::of).<ServerInterceptor>map(ServiceTokenCheck::new).orElse(null);
+  }
+
+  void warnWhenOpen(@Observes StartupEvent event, @ConfigProperty(name = "quarkus.http.host") String httpHost,
+      @ConfigProperty(name = "quarkus.grpc.server.host") String grpcHost) {
+    String warning = ServiceToken.exposureWarning("vision-service", check != null, httpHost, grpcHost);
+    if (warning != null) {
+      Logger.getLogger(ServiceTokenInterceptor.class).warn(warning);
+    }
   }
 
   @Override
