@@ -136,6 +136,14 @@ class LauncherSystemTest {
   }
 
   @Test
+  @Order(3)
+  void aHeapThatIsNoMemorySizeIsRefusedNamingTheSetting() throws Exception {
+    Run flags = launcher(List.of("flags", "llm-service"), Map.of("VARCO_LLM_HEAP", "lots"), 30);
+    assertEquals(1, flags.exit(), flags.out());
+    assertTrue(flags.err().contains("VARCO_LLM_HEAP=lots is not a memory size"), flags.err());
+  }
+
+  @Test
   @Order(4)
   void upKeepsThePreviousRunsLog() throws Exception {
     assertEquals(EARLIER_RUN + "\n", Files.readString(LOGS.resolve("gateway.log.1")));
@@ -261,11 +269,17 @@ class LauncherSystemTest {
   }
 
   private static Run launcher(List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
+    return launcher(args, Map.of(), timeoutSeconds);
+  }
+
+  private static Run launcher(List<String> args, Map<String, String> extraEnvironment, long timeoutSeconds)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(REPO.resolve("varco").toString());
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile());
     builder.environment().putAll(environment());
+    builder.environment().putAll(extraEnvironment);
     Path out = Files.createTempFile(Files.createDirectories(Path.of("target", "tmp")), "varco-out", ".txt");
     Path err = Files.createTempFile(Path.of("target", "tmp"), "varco-err", ".txt");
     Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
