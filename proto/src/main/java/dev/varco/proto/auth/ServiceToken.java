@@ -16,11 +16,17 @@ public final class ServiceToken {
 
   private final byte[] value;
 
-  private ServiceToken(String value) {
-    if (value.isBlank()) {
+  private ServiceToken(String configured) {
+    // Surrounding whitespace is never part of the secret (a Secret file often ends with a newline).
+    String value = configured.strip();
+    if (value.isEmpty()) {
       throw new IllegalArgumentException(CONFIG_KEY + " is set but blank: give it a secret or leave it unset");
     }
-    this.value = value.getBytes(StandardCharsets.UTF_8);
+    if (!value.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+      throw new IllegalArgumentException(CONFIG_KEY + " must be printable ASCII without spaces (it travels as a gRPC header),"
+          + " e.g. the output of openssl rand -hex 32");
+    }
+    this.value = value.getBytes(StandardCharsets.US_ASCII);
   }
 
   public static ServiceToken of(String value) {
@@ -28,7 +34,7 @@ public final class ServiceToken {
   }
 
   String value() {
-    return new String(value, StandardCharsets.UTF_8);
+    return new String(value, StandardCharsets.US_ASCII);
   }
 
   /**
