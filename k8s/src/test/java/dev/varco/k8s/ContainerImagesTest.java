@@ -77,7 +77,17 @@ class ContainerImagesTest {
         if (module.equals("model-tools")) {
           continue; // a command, not a server: ./varco runs it without the listening flags
         }
-        assertTrue(entry.contains(flag.replace("127.0.0.1", "0.0.0.0")), module + ": listens on the pod address, not loopback: " + flag);
+        if (module.equals("gateway")) {
+          assertTrue(entry.contains(flag.replace("127.0.0.1", "0.0.0.0")), module + ": listens on the pod address, not loopback: " + flag);
+        } else {
+          // The backends have no user auth: the image keeps their loopback default, and the
+          // manifests open them to the pod address only together with the service token.
+          assertTrue(entry.stream().noneMatch(e -> e.contains(".host=")), module + ": the image must not open " + flag);
+        }
+      } else if (flag.startsWith("-Xmx")) {
+        // The launcher sizes the heap from the model; a pod takes a share of its memory limit.
+        assertTrue(entry.contains("-XX:MaxRAMPercentage=75") && entry.stream().noneMatch(e -> e.startsWith("-Xmx")),
+            module + ": the image sizes the heap from the container's memory limit, not the launcher's -Xmx");
       } else if (flag.startsWith("-XX:MaxDirectMemorySize=")) {
         // The launcher sizes llm-service's direct memory from its KV budget; in a pod the budget
         // follows the JVM's limit instead (unset: the heap's, a share of the container's memory;

@@ -3,6 +3,7 @@ package dev.varco.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -41,8 +42,8 @@ class ManifestsTest {
   private static final Map<String, Rendered> RENDERED = new java.util.concurrent.ConcurrentHashMap<>();
   private static final List<String> VARIANTS = Rendered.VARIANTS;
 
-  /** The API keys Secret the gpu overlay expects to exist (created by the operator, README). */
-  private static final String EXTERNAL_SECRET = "varco-api-keys";
+  /** The Secrets the gpu overlay expects to exist (created by the operator, README). */
+  private static final Set<String> EXTERNAL_SECRETS = Set.of("varco-api-keys", "varco-service-token");
 
   static Rendered rendered(String variant) {
     return RENDERED.computeIfAbsent(variant, Rendered::of);
@@ -210,9 +211,12 @@ class ManifestsTest {
         }
         if (volume.getSecret() != null) {
           String secret = volume.getSecret().getSecretName();
-          boolean external = variant.equals("gpu") && secret.equals(EXTERNAL_SECRET);
-          assertTrue(external || rendered.find(Secret.class, secret).isPresent(), workload.name() + " needs Secret " + secret);
+          assertSecretExists(rendered, variant, secret, workload.name());
         }
+      }
+      for (Container c : pod.getContainers()) {
+        c.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+            .forEach(e -> assertSecretExists(rendered, variant, e.getValueFrom().getSecretKeyRef().getName(), workload.name()));
       }
     }
     for (HorizontalPodAutoscaler hpa : rendered.all(HorizontalPodAutoscaler.class)) {
@@ -281,6 +285,40 @@ class ManifestsTest {
     assertTrue(gpu.named(PersistentVolumeClaim.class, "varco-model").getSpec().getAccessModes().contains("ReadWriteMany"));
     List<String> tiny = rendered("cpu").workload("varco-model").template().getSpec().getContainers().getFirst().getArgs();
     assertEquals("prepare-tiny", tiny.getFirst());
+  }
+
+  private static void assertSecretExists(Rendered rendered, String variant, String secret, String workload) {
+    boolean external = variant.equals("gpu") && EXTERNAL_SECRETS.contains(secret);
+    assertTrue(external || rendered.find(Secret.class, secret).isPresent(), workload + " needs Secret " + secret);
+  }
+
+  /**
+   * llm-service and vision-service bind loopback unless told otherwise (they have no user auth):
+   * in a pod they listen on the pod address, and then every service, the gateway included, holds
+   * the same service token from one Secret, so each internal gRPC call carries and checks it.
+   */
+  @ParameterizedTest
+  @FieldSource("VARIANTS")
+  void theBackendsListenOnThePodAddressOnlyWithTheServiceToken(String variant) {
+    Rendered rendered = rendered(variant);
+    Set<String> tokenSecrets = new java.util.HashSet<>();
+    for (String name : ServiceConfig.SERVICES) {
+      Container container = rendered.workload(name).template().getSpec().getContainers().getFirst();
+      var token = container.getEnv().stream().filter(e -> e.getName().equals("VARCO_SERVICE_TOKEN")).findFirst()
+          .orElseThrow(() -> new AssertionError(name + " has no VARCO_SERVICE_TOKEN"));
+      assertNull(token.getValue(), name + ": the token comes from a Secret, not the manifest");
+      tokenSecrets.add(token.getValueFrom().getSecretKeyRef().getName() + "/" + token.getValueFrom().getSecretKeyRef().getKey());
+      if (name.equals("gateway")) {
+        continue;
+      }
+      assertEquals("127.0.0.1", ServiceConfig.of(name).getProperty("quarkus.http.host"), name + " binds loopback by default");
+      assertEquals("127.0.0.1", ServiceConfig.of(name).getProperty("quarkus.grpc.server.host"), name + " binds loopback by default");
+      Map<String, String> config = new java.util.HashMap<>();
+      container.getEnvFrom().forEach(from -> config.putAll(configMap(rendered, from.getConfigMapRef().getName()).getData()));
+      assertEquals("0.0.0.0", config.get("QUARKUS_HTTP_HOST"), name + " probes and metrics reach the pod address");
+      assertEquals("0.0.0.0", config.get("QUARKUS_GRPC_SERVER_HOST"), name + " gRPC reaches the pod address");
+    }
+    assertEquals(1, tokenSecrets.size(), "one shared token: " + tokenSecrets);
   }
 
   private static ConfigMap configMap(Rendered rendered, String name) {

@@ -103,16 +103,22 @@ public final class RunningStack implements BeforeAllCallback, ExtensionContext.S
   }
 
   private Map<String, String> environment() {
+    return launcherEnvironment(STATE_DIR, gatewayHttpPort, gatewayGrpcPort, llmHttpPort, llmGrpcPort, visionHttpPort, visionGrpcPort);
+  }
+
+  /** What {@code ./varco} needs to run a stack of the tiny model in {@code stateDir} on these ports. */
+  static Map<String, String> launcherEnvironment(
+      Path stateDir, int gatewayHttp, int gatewayGrpc, int llmHttp, int llmGrpc, int visionHttp, int visionGrpc) {
     Map<String, String> env = new HashMap<>();
     env.put("JAVA_HOME", System.getProperty("java.home"));
     env.put("VARCO_MODEL_DIR", MODEL_DIR.toString());
-    env.put("VARCO_STATE_DIR", STATE_DIR.toString());
-    env.put("VARCO_GATEWAY_PORT", Integer.toString(gatewayHttpPort));
-    env.put("VARCO_GATEWAY_GRPC_PORT", Integer.toString(gatewayGrpcPort));
-    env.put("VARCO_LLM_PORT", Integer.toString(llmHttpPort));
-    env.put("VARCO_LLM_GRPC_PORT", Integer.toString(llmGrpcPort));
-    env.put("VARCO_VISION_PORT", Integer.toString(visionHttpPort));
-    env.put("VARCO_VISION_GRPC_PORT", Integer.toString(visionGrpcPort));
+    env.put("VARCO_STATE_DIR", stateDir.toString());
+    env.put("VARCO_GATEWAY_PORT", Integer.toString(gatewayHttp));
+    env.put("VARCO_GATEWAY_GRPC_PORT", Integer.toString(gatewayGrpc));
+    env.put("VARCO_LLM_PORT", Integer.toString(llmHttp));
+    env.put("VARCO_LLM_GRPC_PORT", Integer.toString(llmGrpc));
+    env.put("VARCO_VISION_PORT", Integer.toString(visionHttp));
+    env.put("VARCO_VISION_GRPC_PORT", Integer.toString(visionGrpc));
     return env;
   }
 }

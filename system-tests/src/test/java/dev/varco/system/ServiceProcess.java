@@ -43,6 +43,7 @@ final class ServiceProcess implements AutoCloseable {
   public final int httpPort = LoopbackPorts.free();
   public final int grpcPort = LoopbackPorts.free();
   private Process process;
+  private boolean launcherAddress = true;
 
   /**
    * A process of {@code module} ("gateway", "llm-service", ...) named {@code name}, unique among
@@ -72,6 +73,15 @@ final class ServiceProcess implements AutoCloseable {
         .with("varco.model.dir", stack.modelDir().toString())
         .with("varco.vision.host", "127.0.0.1")
         .with("varco.vision.port", Integer.toString(stack.visionGrpcPort));
+  }
+
+  /**
+   * Starts without the launcher's listening address (-Dquarkus.*.host), on the service's own
+   * default, as a user who runs the jar by hand gets it.
+   */
+  ServiceProcess withItsOwnAddress() {
+    launcherAddress = false;
+    return this;
   }
 
   /** Sets (or replaces) a {@code -D} property for the next start. */
@@ -187,6 +197,10 @@ final class ServiceProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(REPO.resolve("varco").toString(), "flags", module).directory(REPO.toFile());
     // The launcher puts the service's temp directory under its state directory: ours.
     builder.environment().put("VARCO_STATE_DIR", dir.toString());
+    // The launcher sizes a backend's heap from the model it serves.
+    if (properties.containsKey("varco.model.dir")) {
+      builder.environment().put("VARCO_MODEL_DIR", properties.get("varco.model.dir"));
+    }
     builder.redirectError(ProcessBuilder.Redirect.INHERIT);
     Process flags = builder.start();
     String line = new String(flags.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -194,7 +208,8 @@ final class ServiceProcess implements AutoCloseable {
       throw new IllegalStateException("./varco flags " + module + " failed: '" + line + "'");
     }
     // One line of space-separated flags; the paths in it are under target/, without spaces.
-    return Arrays.stream(line.split("\\s+")).toList();
+    return Arrays.stream(line.split("\\s+"))
+        .filter(flag -> launcherAddress || !(flag.startsWith("-Dquarkus.") && flag.contains(".host="))).toList();
   }
 
   private static void deleteRecursively(Path root) {

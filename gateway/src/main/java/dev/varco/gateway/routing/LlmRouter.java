@@ -20,6 +20,9 @@ public class LlmRouter {
   @GrpcClient("llm")
   Channel configured;
 
+  @Inject
+  ServiceTokenCredentialsInterceptor credentials;
+
   private final ReplicaChannels replicas;
 
   @Inject
@@ -35,7 +38,8 @@ public class LlmRouter {
 
   public Channel channel(Affinity affinity) {
     Map.Entry<String, ? extends Channel> routed = replicas.route(affinity.key());
-    return routed == null ? configured : routed.getValue();
+    // The configured client carries the service token already (a global interceptor).
+    return routed == null ? configured : credentials.authenticate(routed.getValue());
   }
 
   /** The replica {@code affinity} routes to now, or null when the configured client serves it. */

@@ -13,7 +13,7 @@ public final class LlmServiceScrape {
 
   public static String scrape() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    EngineMetrics metrics = new EngineMetrics(registry);
+    EngineMetrics metrics = new EngineMetrics(registry, "varco-vision-tiny");
     metrics.kvCache(new KvCachePool(null, null, 1L << 20, 0, true));
     return registry.scrape();
   }

@@ -16,6 +16,13 @@ public interface LlmServiceConfig {
 
   Vision vision();
 
+  /**
+   * The shared secret of the internal gRPC calls ({@code varco.service-token}): when set, Generate
+   * and DescribeModel need it (metadata x-varco-service-token) and the calls to vision-service carry
+   * it. Unset = no check, for a service bound to loopback.
+   */
+  Optional<String> serviceToken();
+
   interface Model {
     /** The model directory (manifest.json, llm/, vision/). */
     Path dir();
@@ -24,6 +31,13 @@ public interface LlmServiceConfig {
   interface Llm {
     /** Directory this service owns for the derived tokenizer; emptied on start and stop. */
     Path workDir();
+
+    /**
+     * How often the engine logs its state line (tokens/s prompt and generation, running, waiting,
+     * KV use, prefix cache hits), as vLLM does; 0 = never. An idle engine logs one line, then none.
+     */
+    @WithDefault("10s")
+    Duration statsLogInterval();
 
     /** max_tokens when a request leaves it at 0. */
     @WithDefault("512")

@@ -4,13 +4,15 @@ import dev.varco.llm.model.FinishReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Prometheus metrics under vLLM's names (the {@code vllm:} prefix included), so autoscaling
- * recipes written for vLLM work unchanged.
+ * Prometheus metrics under vLLM's names (the {@code vllm:} prefix included) and, as vLLM's, each
+ * with the label {@code model_name} (the served model), so autoscaling recipes and dashboards
+ * written for vLLM work unchanged.
  */
 final class EngineMetrics {
   final AtomicInteger running = new AtomicInteger();
@@ -23,24 +25,51 @@ final class EngineMetrics {
   private final Counter prefixQueries;
   private final Counter prefixHits;
   private final MeterRegistry registry;
+  private final Tags model;
   private volatile KvCachePool kvPool;
 
-  EngineMetrics(MeterRegistry registry) {
+  /** Metrics of the model served under {@code modelName}. */
+  EngineMetrics(MeterRegistry registry, String modelName) {
     this.registry = registry;
-    registry.gauge("vllm:num_requests_running", running);
-    registry.gauge("vllm:num_requests_waiting", waiting);
-    promptTokens = Counter.builder("vllm:prompt_tokens").description("Prefilled prompt tokens, image rows included").register(registry);
-    generationTokens = Counter.builder("vllm:generation_tokens").description("Generated tokens").register(registry);
-    timeToFirstToken =
-        Timer.builder("vllm:time_to_first_token").description("Admission to first generated token").publishPercentileHistogram().register(registry);
-    interToken =
-        Timer.builder("vllm:inter_token_latency").description("Time between consecutive generated tokens of a request").publishPercentileHistogram().register(registry);
-    prefixQueries =
-        Counter.builder("vllm:prefix_cache_queries").description("Prompt positions looked up in the KV cache").register(registry);
-    prefixHits =
-        Counter.builder("vllm:prefix_cache_hits").description("Prompt positions found in the KV cache (not prefilled)").register(registry);
-    endToEnd =
-        Timer.builder("vllm:e2e_request_latency").description("Admission to completion").publishPercentileHistogram().register(registry);
+    this.model = Tags.of("model_name", modelName);
+    registry.gauge("vllm:num_requests_running", model, running);
+    registry.gauge("vllm:num_requests_waiting", model, waiting);
+    promptTokens =
+        Counter.builder("vllm:prompt_tokens").tags(model).description("Prefilled prompt tokens, image rows included").register(registry);
+    generationTokens = Counter.builder("vllm:generation_tokens").tags(model).description("Generated tokens").register(registry);
+    timeToFirstToken = Timer.builder("vllm:time_to_first_token").tags(model).description("Admission to first generated token")
+        .publishPercentileHistogram().register(registry);
+    interToken = Timer.builder("vllm:inter_token_latency").tags(model)
+        .description("Time between consecutive generated tokens of a request").publishPercentileHistogram().register(registry);
+    prefixQueries = Counter.builder("vllm:prefix_cache_queries").tags(model)
+        .description("Prompt positions looked up in the KV cache").register(registry);
+    prefixHits = Counter.builder("vllm:prefix_cache_hits").tags(model)
+        .description("Prompt positions found in the KV cache (not prefilled)").register(registry);
+    endToEnd = Timer.builder("vllm:e2e_request_latency").tags(model).description("Admission to completion")
+        .publishPercentileHistogram().register(registry);
+  }
+
+  /** Prompt tokens prefilled so far (image rows included), for the periodic engine log line. */
+  double promptTokens() {
+    return promptTokens.count();
+  }
+
+  double generationTokens() {
+    return generationTokens.count();
+  }
+
+  double prefixQueries() {
+    return prefixQueries.count();
+  }
+
+  double prefixHits() {
+    return prefixHits.count();
+  }
+
+  /** Share of the KV budget in use (running plus kept for next turns), or NaN before the model loads. */
+  double kvUsage() {
+    KvCachePool pool = kvPool;
+    return pool == null ? Double.NaN : (double) (pool.runningBytes() + pool.idleBytes()) / pool.budgetBytes();
   }
 
   /** A request starts: its prompt positions, of which {@code reused} came from the KV cache. */
@@ -64,8 +93,7 @@ final class EngineMetrics {
     if (!first) {
       return;
     }
-    registry.gauge("vllm:kv_cache_usage_perc", this,
-        m -> (double) (m.kvPool.runningBytes() + m.kvPool.idleBytes()) / m.kvPool.budgetBytes());
+    registry.gauge("vllm:kv_cache_usage_perc", model, this, EngineMetrics::kvUsage);
     Gauge.builder("varco:kv_cache_bytes", this, m -> m.kvPool.runningBytes())
         .tag("state", "running").description("KV memory reserved by running requests").register(registry);
     Gauge.builder("varco:kv_cache_bytes", this, m -> m.kvPool.idleBytes())
@@ -82,6 +110,6 @@ final class EngineMetrics {
 
   void finished(FinishReason reason, Duration sinceAdmission) {
     endToEnd.record(sinceAdmission);
-    registry.counter("vllm:request_success", "finished_reason", reason.name().toLowerCase()).increment();
+    registry.counter("vllm:request_success", model.and("finished_reason", reason.name().toLowerCase())).increment();
   }
 }

@@ -6,6 +6,7 @@ import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.model.TokenSampler;
 import dev.varco.llm.vision.VisionEncoderClient;
+import dev.varco.model.manifest.ModelManifestIO;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -66,6 +67,7 @@ public class GenerationEngine {
 
   private final LinkedBlockingQueue<PreparedJob> ready = new LinkedBlockingQueue<>();
   private EngineMetrics metrics;
+  private EngineStatsLog statsLog;
   private ExecutorService preparation;
   private Thread modelThread;
   private Path workDir;
@@ -84,13 +86,17 @@ public class GenerationEngine {
     kvBudget = KvMemoryBudget.resolve(config.llm().kvCache().maxBytes().map(MemorySize::asLongValue),
         config.llm().kvCache().directMemoryHeadroom().asLongValue(), limit);
     LOG.infof("KV budget %s (direct-memory limit: %s)", MemoryAmount.format(kvBudget.bytes()), limit.source());
-    metrics = new EngineMetrics(registry);
+    metrics = new EngineMetrics(registry, servedName(config.model().dir()));
+    statsLog = EngineStatsLog.start(metrics, config.llm().statsLogInterval());
     preparation = Executors.newVirtualThreadPerTaskExecutor();
     modelThread = Thread.ofPlatform().name("llm-model").daemon(true).start(this::runModelThread);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     stopping = true;
+    if (statsLog != null) {
+      statsLog.close();
+    }
     if (modelThread != null) {
       modelThread.interrupt();
       try {
@@ -267,6 +273,20 @@ public class GenerationEngine {
       return true;
     } catch (InterruptedException e) {
       return false;
+    }
+  }
+
+  /**
+   * The name the model is served under (its manifest's, as DescribeModel answers), read before the
+   * model loads so metrics carry it from the start; the directory's name when there is no manifest
+   * to read (loading then fails and says why).
+   */
+  private static String servedName(Path modelDir) {
+    try {
+      return ModelManifestIO.read(modelDir).name();
+    } catch (RuntimeException e) {
+      Path name = modelDir.toAbsolutePath().normalize().getFileName();
+      return name == null ? "model" : name.toString();
     }
   }
 

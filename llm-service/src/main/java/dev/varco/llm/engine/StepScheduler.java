@@ -33,6 +33,7 @@ final class StepScheduler {
     final KvCachePool.Lease lease;
     final DeltaAssembler deltas;
     DecodingSequence sequence;
+    long firstTokenNanos;
     long lastTokenNanos;
 
     RunningRequest(PreparedJob job, KvCachePool.Lease lease, DeltaAssembler deltas) {
@@ -184,6 +185,7 @@ final class StepScheduler {
     long now = System.nanoTime();
     metrics.generated();
     if (request.lastTokenNanos == 0) {
+      request.firstTokenNanos = now;
       metrics.firstToken(Duration.ofNanos(now - request.job.admittedNanos()));
     } else {
       metrics.interToken(Duration.ofNanos(now - request.lastTokenNanos));
@@ -295,7 +297,7 @@ final class StepScheduler {
       return;
     }
     if (result.finishReason() == FinishReason.CANCELLED) {
-      LOG.debugf("request %s cancelled after %d tokens", request.job.requestId(), result.completionTokens());
+      RequestLog.cancelled(request.job.requestId(), result, request.job.admittedNanos());
       return;
     }
     if (result.finishReason() == FinishReason.STOP && !request.deltas.stopStringMatched()) {
@@ -304,5 +306,6 @@ final class StepScheduler {
     request.deltas.finish();
     metrics.finished(result.finishReason(), Duration.ofNanos(System.nanoTime() - request.job.admittedNanos()));
     request.job.sink().completed(result);
+    RequestLog.finished(request.job.requestId(), result, request.job.admittedNanos(), request.firstTokenNanos);
   }
 }

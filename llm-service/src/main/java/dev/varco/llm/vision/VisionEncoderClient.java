@@ -1,11 +1,15 @@
 package dev.varco.llm.vision;
 
 import com.google.protobuf.ByteString;
+import dev.varco.llm.config.LlmServiceConfig;
 import dev.varco.llm.model.ImageEmbedding;
+import dev.varco.proto.auth.ServiceToken;
+import dev.varco.proto.auth.ServiceTokenCredentials;
 import dev.varco.proto.vision.v1.EncodeRequest;
 import dev.varco.proto.vision.v1.EncodeResponse;
 import dev.varco.proto.vision.v1.VisionEncoderGrpc;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
@@ -26,8 +30,11 @@ public class VisionEncoderClient {
   private final VisionEncoderGrpc.VisionEncoderBlockingStub stub;
 
   @Inject
-  public VisionEncoderClient(@GrpcClient("vision") Channel channel) {
-    this.stub = VisionEncoderGrpc.newBlockingStub(channel);
+  public VisionEncoderClient(@GrpcClient("vision") Channel channel, LlmServiceConfig config) {
+    // With a service token set, vision-service gets it on every call (it checks the same key).
+    Channel authenticated = config.serviceToken()
+        .map(token -> ClientInterceptors.intercept(channel, new ServiceTokenCredentials(ServiceToken.of(token)))).orElse(channel);
+    this.stub = VisionEncoderGrpc.newBlockingStub(authenticated);
   }
 
   /**

@@ -37,6 +37,7 @@ public class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderImplBas
   public void encode(EncodeRequest request, StreamObserver<EncodeResponse> responses) {
     ServerCallStreamObserver<EncodeResponse> observer = (ServerCallStreamObserver<EncodeResponse>) responses;
     String requestId = request.getRequestId();
+    long startNanos = System.nanoTime();
     EmbeddingStream stream = new EmbeddingStream(observer, engine.streamChunkBytes(), flowControlPauses);
     CompletableFuture<ImageEmbedding> pending;
     String sha256;
@@ -64,6 +65,7 @@ public class VisionEncoderService extends VisionEncoderGrpc.VisionEncoderImplBas
             stream.fail(GrpcErrors.toStatus(error, requestId));
           } else {
             stream.send(embedding, sha256);
+            EncodeLog.encoded(requestId, sha256, embedding, startNanos);
           }
         });
   }
