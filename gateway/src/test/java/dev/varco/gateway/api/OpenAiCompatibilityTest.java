@@ -118,6 +118,10 @@ class OpenAiCompatibilityTest {
         .body("error.param", equalTo("messages[0].content"))
         .body("error.message", containsString("varco.gateway.max-message-chars"));
     assertTrue(System.nanoTime() - started < 30_000_000_000L, "answered without generating");
+    given().contentType(ContentType.JSON).body("{\"store\":false,\"input\":\"" + "a".repeat(5001) + "\"}")
+        .post("/v1/responses").then().statusCode(400)
+        .body("error.code", equalTo("context_length_exceeded"))
+        .body("error.param", equalTo("input"));
   }
 
   @Test
