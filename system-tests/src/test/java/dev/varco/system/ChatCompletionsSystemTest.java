@@ -161,7 +161,9 @@ class ChatCompletionsSystemTest {
         .when().post(url())
         .then().statusCode(400)
         .body("error.type", equalTo("invalid_request_error"))
-        .body("error.message", containsString("image"));
+        .body("error.message", containsString("image"))
+        // vision-service's refusal, relayed by llm-service, names the content part holding the image.
+        .body("error.param", equalTo("messages[0].content[0]"));
 
     given().contentType(ContentType.JSON)
         .body(imageTurn("What?", "data:image/png;base64,SGVsbG8sIHdvcmxkIQ==", true, 4))

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
 import com.openai.models.ResponseFormatJsonObject;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -210,6 +211,39 @@ class OpenAiClientSystemTest {
     var topP = assertThrows(BadRequestException.class,
         () -> client.chat().completions().create(greedy(2).addUserMessage("hi").topP(1.5).build()));
     assertEquals(Optional.of("top_p"), topP.param());
+  }
+
+  /** models.retrieve: the served model, and the SDK's NotFoundException for another id. */
+  @Test
+  void modelsAreRetrieved() {
+    Model served = client.models().retrieve(model).validate();
+    assertEquals(model, served.id());
+    var other = assertThrows(NotFoundException.class, () -> client.models().retrieve("NCSOFT/VARCO-VISION-14B-HF"));
+    assertEquals(Optional.of("model_not_found"), other.code());
+    assertEquals(Optional.of("model"), other.param());
+  }
+
+  /**
+   * A prompt over the context is OpenAI's context_length_exceeded: from llm-service once it has
+   * tokenized the prompt, or at once from the gateway's character cap for a text too long to tokenize.
+   */
+  @Test
+  void aPromptOverTheContextIsContextLengthExceeded() {
+    var tokenized = assertThrows(BadRequestException.class,
+        () -> client.chat().completions().create(greedy(2).addUserMessage("가 ".repeat(40_000)).build()));
+    assertEquals(Optional.of("context_length_exceeded"), tokenized.code());
+    assertEquals(Optional.of("messages"), tokenized.param());
+    assertTrue(tokenized.getMessage().contains("context length"), tokenized.getMessage());
+
+    long started = System.nanoTime();
+    var capped = assertThrows(BadRequestException.class,
+        () -> client.chat().completions().create(greedy(2).addUserMessage("a".repeat(3_000_000)).build()));
+    assertEquals(Optional.of("context_length_exceeded"), capped.code());
+    assertEquals(Optional.of("messages[0].content"), capped.param());
+    assertTrue(capped.getMessage().contains("varco.gateway.max-message-chars"), capped.getMessage());
+    System.out.printf("a 3 MB text refused in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+
+    assertEquals(model, create(greedy(1).addUserMessage("still there?").build()).model(), "the next request is served");
   }
 
   @Test

@@ -140,10 +140,11 @@ final class ChatCompletionResponder implements GenerationListener {
       if (streamStarted) {
         // Too late for a status code: report the error in the stream, then close it as OpenAI does.
         metrics.error("rest", "in-stream", failure.errorType());
-        writeEvent(OpenAiErrors.body(json, failure.errorType(), failure.message(), null, null));
+        writeEvent(OpenAiErrors.body(json, failure.errorType(), failure.message(), failure.param(), failure.code()));
         response.end("data: [DONE]\n\n");
       } else {
-        OpenAiErrors.send(response, json, failure.httpStatus(), failure.errorType(), failure.message(), null, null);
+        OpenAiErrors.send(response, json, failure.httpStatus(), failure.errorType(), failure.message(), failure.param(),
+            failure.code());
       }
     });
   }

@@ -76,8 +76,10 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       turn = toTurn(request);
       rules.check(turn);
     } catch (InvalidRequestException e) {
-      metrics.error("grpc", Status.Code.INVALID_ARGUMENT.name(), "invalid_request_error");
-      responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      // Text over the character caps is a context overflow: OUT_OF_RANGE, as llm-service's own.
+      Status status = ChatTurnRules.CONTEXT_LENGTH_EXCEEDED.equals(e.code()) ? Status.OUT_OF_RANGE : Status.INVALID_ARGUMENT;
+      metrics.error("grpc", status.getCode().name(), "invalid_request_error");
+      responses.onError(status.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     servedModel.describe().subscribe().with(description -> {

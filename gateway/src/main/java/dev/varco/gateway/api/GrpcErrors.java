@@ -1,5 +1,6 @@
 package dev.varco.gateway.api;
 
+import dev.varco.gateway.chat.ChatTurnRules;
 import dev.varco.gateway.chat.InvalidRequestException;
 import dev.varco.gateway.session.ConversationBusyException;
 import dev.varco.gateway.session.ConversationLimitException;
@@ -14,7 +15,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The gRPC status of each refusal of the conversation RPCs, counted in the error metric:
- * INVALID_ARGUMENT naming the field, NOT_FOUND for an unknown or another caller's id, ABORTED
+ * INVALID_ARGUMENT naming the field (OUT_OF_RANGE for text over the character caps), NOT_FOUND for an unknown or another caller's id, ABORTED
  * for a conversation busy with another turn (the client retries when that turn has ended, as
  * gRPC's guide says for ABORTED), RESOURCE_EXHAUSTED for a conversation past a turn limit, and
  * INTERNAL (logged, never a stack trace on the wire) for anything else.
@@ -28,6 +29,9 @@ class GrpcErrors {
   StatusRuntimeException of(Throwable error) {
     Status status = switch (error) {
       case ConversationLimitException e -> Status.RESOURCE_EXHAUSTED.withDescription(named(e));
+      // Text over the character caps: a context overflow, as llm-service reports one.
+      case InvalidRequestException e when ChatTurnRules.CONTEXT_LENGTH_EXCEEDED.equals(e.code()) ->
+          Status.OUT_OF_RANGE.withDescription(named(e));
       case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(named(e));
       case UnknownIdException e -> Status.NOT_FOUND.withDescription(e.getMessage());
       case ConversationBusyException e -> Status.ABORTED.withDescription(e.getMessage());
@@ -40,7 +44,7 @@ class GrpcErrors {
       }
     };
     metrics.error("grpc", status.getCode().name(), switch (status.getCode()) {
-      case INVALID_ARGUMENT, NOT_FOUND -> "invalid_request_error";
+      case INVALID_ARGUMENT, OUT_OF_RANGE, NOT_FOUND -> "invalid_request_error";
       case ABORTED -> "conversation_busy";
       case RESOURCE_EXHAUSTED -> "conversation_limit";
       case UNAVAILABLE -> "store_unavailable";

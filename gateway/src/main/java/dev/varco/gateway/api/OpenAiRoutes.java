@@ -22,7 +22,8 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions} and {@code GET /v1/models}.
+ * The OpenAI-compatible HTTP API: {@code POST /v1/chat/completions}, {@code GET /v1/models} and
+ * {@code GET /v1/models/{id}}.
  * Plain Vert.x routes rather than JAX-RS, because a streaming answer must choose its status code
  * only when the first upstream event arrives, and must cancel the upstream call when the client
  * disconnects. Also the edge's shared plumbing (request ids, body reading, OpenAI-shaped errors)
@@ -43,6 +44,9 @@ public class OpenAiRoutes {
     router.post("/v1/chat/completions").handler(this::chatCompletions)
         .failureHandler(this::failure);
     router.get("/v1/models").handler(this::models).failureHandler(this::failure);
+    router.get("/v1/models/:model").handler(this::model).failureHandler(this::failure);
+    // Model ids may hold '/' (org/name), which SDKs may send unescaped: the id is the rest of the path.
+    router.getWithRegex("/v1/models/[^/]+/.+").handler(this::model).failureHandler(this::failure);
   }
 
   private void chatCompletions(RoutingContext ctx) {
@@ -90,14 +94,35 @@ public class OpenAiRoutes {
     servedModel.describe().emitOn(onContext(Vertx.currentContext())).subscribe().with(description -> {
       ObjectNode body = json.createObjectNode();
       body.put("object", "list");
-      ObjectNode model = body.putArray("data").addObject();
-      model.put("id", description.getName());
-      model.put("object", "model");
-      model.put("created", description.getCreated());
-      model.put("owned_by", "varco");
-      model.put("max_model_len", description.getContextLength());
+      body.putArray("data").add(modelObject(description));
       ctx.response().putHeader("Content-Type", "application/json").end(body.toString());
     }, failure -> sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
+  }
+
+  /** {@code GET /v1/models/{id}}: OpenAI's model object, or a 404 {@code model_not_found}. */
+  private void model(RoutingContext ctx) {
+    requestId(ctx);
+    String id = ModelPath.id(ctx.request().path());
+    servedModel.describe().emitOn(onContext(Vertx.currentContext())).subscribe().with(description -> {
+      if (!description.getName().equals(id)) {
+        OpenAiErrors.send(ctx.response(), json, 404, "invalid_request_error", "the model '"
+            + JsonFields.abbreviate(id) + "' does not exist; this server serves '" + description.getName() + "'",
+            "model", "model_not_found");
+        return;
+      }
+      ctx.response().putHeader("Content-Type", "application/json").end(modelObject(description).toString());
+    }, failure -> sendUpstreamFailure(ctx, UpstreamFailure.from(failure)));
+  }
+
+  /** One entry of the model list (vLLM's {@code max_model_len} included). */
+  private ObjectNode modelObject(dev.varco.proto.llm.v1.ModelDescription description) {
+    ObjectNode model = json.createObjectNode();
+    model.put("id", description.getName());
+    model.put("object", "model");
+    model.put("created", description.getCreated());
+    model.put("owned_by", "varco");
+    model.put("max_model_len", description.getContextLength());
+    return model;
   }
 
   /**
@@ -106,12 +131,17 @@ public class OpenAiRoutes {
    */
   JsonNode readBody(RoutingContext ctx) {
     try {
-      return json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      // One JSON value and nothing after it: "{...}x" is refused, not read as "{...}".
+      return json.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr() + ")";
+      // Where, and in plain words what: the parser's own message names its internals (token
+      // classes, character codes, its limits), which say nothing useful to a client.
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr();
+      String what = e instanceof com.fasterxml.jackson.core.io.JsonEOFException ? "it ends too early" : "syntax error";
       OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error",
-          "the request body is not valid JSON" + where + ": " + e.getOriginalMessage(), null, null);
+          "the request body is not valid JSON: " + what + where, null, null);
     } catch (java.io.IOException e) {
       OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", "the request body could not be read", null, null);
     }
@@ -120,7 +150,7 @@ public class OpenAiRoutes {
 
   /** A 400 naming the offending field. */
   void invalid(RoutingContext ctx, InvalidRequestException e) {
-    OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", e.getMessage(), e.param(), null);
+    OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", e.getMessage(), e.param(), e.code());
   }
 
   /** A 404 for an id that names nothing. */
@@ -139,7 +169,8 @@ public class OpenAiRoutes {
   }
 
   void sendUpstreamFailure(RoutingContext ctx, UpstreamFailure failure) {
-    OpenAiErrors.send(ctx.response(), json, failure.httpStatus(), failure.errorType(), failure.message(), null, null);
+    OpenAiErrors.send(ctx.response(), json, failure.httpStatus(), failure.errorType(), failure.message(), failure.param(),
+        failure.code());
   }
 
   /** Errors that escaped a handler: never a stack trace. An oversized body is {@link BodyLimit}'s. */

@@ -80,7 +80,8 @@ final class ResponsesResponder implements TurnListener {
 
   @Override
   public void onFailure(UpstreamFailure failure) {
-    context.runOnContext(v -> fail(failure.httpStatus(), failure.errorType(), failure.message(), null));
+    UpstreamFailure named = failure.withParam(ResponsesRoutes::restParam);
+    context.runOnContext(v -> fail(named.httpStatus(), named.errorType(), named.message(), named.param(), named.code()));
   }
 
   private void finish(ResponseRecord done) {

@@ -105,12 +105,17 @@ public class ResponsesRoutes {
     if (e.param() == null) {
       return e;
     }
-    String param = switch (e.param()) {
+    return new InvalidRequestException(restParam(e.param()), e.getMessage().replace("max_tokens", "max_output_tokens"),
+        e.code());
+  }
+
+  /** A chat-completions param as this API names it: the turn's messages are its input. */
+  static String restParam(String param) {
+    return switch (param) {
       case "max_tokens" -> "max_output_tokens";
-      case "temperature", "top_p" -> e.param();
+      case "temperature", "top_p" -> param;
       default -> "input";
     };
-    return new InvalidRequestException(param, e.getMessage().replace("max_tokens", "max_output_tokens"));
   }
 
   private void retrieve(RoutingContext ctx) {

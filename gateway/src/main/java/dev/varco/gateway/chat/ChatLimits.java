@@ -23,6 +23,18 @@ public interface ChatLimits {
   @WithDefault("256")
   int maxMessages();
 
+  /**
+   * Most characters (UTF-16 units) of text in one message. Checked before anything is tokenized,
+   * so a huge text is refused at once instead of after tokenizing it; far above what fits the
+   * context (a Qwen token averages 1-4 characters).
+   */
+  @WithDefault("131072")
+  int maxMessageChars();
+
+  /** Most characters (UTF-16 units) of text in one request, all messages together; as above. */
+  @WithDefault("262144")
+  int maxRequestChars();
+
   /** Largest max_tokens a client may ask for. */
   @WithDefault("8192")
   int maxCompletionTokens();

@@ -9,6 +9,8 @@ import jakarta.inject.Inject;
  */
 @ApplicationScoped
 public class ChatTurnRules {
+  /** OpenAI's error code for input over the model's context. */
+  public static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
   private final ChatLimits limits;
 
   @Inject
@@ -31,6 +33,7 @@ public class ChatTurnRules {
     if (turn.messages().getLast().role() != ChatMessage.Role.USER) {
       throw new InvalidRequestException("messages", "the last message must have role 'user'");
     }
+    checkCharacters(turn);
     if (turn.imageCount() > limits.maxImages()) {
       throw new InvalidRequestException("messages", "the conversation has " + turn.imageCount()
           + " images, over the limit of " + limits.maxImages() + " (varco.gateway.max-images)");
@@ -54,6 +57,35 @@ public class ChatTurnRules {
       }
     }
     checkSampling(turn.sampling());
+  }
+
+  /**
+   * The text over the character caps is a context overflow found without tokenizing it
+   * ({@code context_length_exceeded}, as OpenAI answers a prompt over the context).
+   */
+  private void checkCharacters(ChatTurn turn) {
+    long total = 0;
+    for (int i = 0; i < turn.messages().size(); i++) {
+      long chars = 0;
+      for (ChatPart part : turn.messages().get(i).parts()) {
+        if (part instanceof ChatPart.Text text) {
+          chars += text.text().length();
+        }
+      }
+      String where = "messages[" + i + "].content";
+      if (chars > limits.maxMessageChars()) {
+        throw new InvalidRequestException(where, where + " has " + chars + " characters of text, over the limit of "
+            + limits.maxMessageChars() + " per message (varco.gateway.max-message-chars); it would not fit the"
+            + " model's context", CONTEXT_LENGTH_EXCEEDED);
+      }
+      total += chars;
+      if (total > limits.maxRequestChars()) {
+        throw new InvalidRequestException(where, "the messages up to " + where + " have " + total
+            + " characters of text, over the limit of " + limits.maxRequestChars()
+            + " per request (varco.gateway.max-request-chars); they would not fit the model's context",
+            CONTEXT_LENGTH_EXCEEDED);
+      }
+    }
   }
 
   /** Ranges as OpenAI's API documents them; the extensions as vLLM and llama.cpp accept them. */

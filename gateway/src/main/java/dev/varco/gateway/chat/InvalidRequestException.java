@@ -7,13 +7,24 @@ package dev.varco.gateway.chat;
  */
 public class InvalidRequestException extends RuntimeException {
   private final String param;
+  private final String code;
 
   public InvalidRequestException(String param, String message) {
+    this(param, message, null);
+  }
+
+  /** @param code OpenAI's error code, such as {@code context_length_exceeded}; null for none */
+  public InvalidRequestException(String param, String message, String code) {
     super(message);
     this.param = param;
+    this.code = code;
   }
 
   public String param() {
     return param;
+  }
+
+  public String code() {
+    return code;
   }
 }

@@ -114,6 +114,6 @@ public class ConversationTurns {
     if (e.param() == null || !e.param().startsWith("messages")) {
       return e;
     }
-    return new InvalidRequestException("input", e.getMessage().replace("'messages'", "the conversation"));
+    return new InvalidRequestException("input", e.getMessage().replace("'messages'", "the conversation"), e.code());
   }
 }

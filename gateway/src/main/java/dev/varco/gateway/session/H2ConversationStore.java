@@ -43,14 +43,20 @@ public final class H2ConversationStore implements ConversationStore {
   private static final String LEGACY_OWNER = "local";
 
   private final JdbcConnectionPool pool;
-  private final TurnLeases turns = new TurnLeases(System::nanoTime);
+  private final TurnLeases turns;
 
-  private H2ConversationStore(JdbcConnectionPool pool) {
+  private H2ConversationStore(JdbcConnectionPool pool, java.util.function.LongSupplier nanoClock) {
     this.pool = pool;
+    this.turns = new TurnLeases(nanoClock);
   }
 
   /** Opens (creating when absent) the store in {@code directory}. */
   public static H2ConversationStore open(Path directory) {
+    return open(directory, System::nanoTime);
+  }
+
+  /** As {@link #open(Path)}, with the clock turn leases expire by (tests move it by hand). */
+  static H2ConversationStore open(Path directory, java.util.function.LongSupplier nanoClock) {
     try {
       Files.createDirectories(directory);
     } catch (java.io.IOException e) {
@@ -58,7 +64,7 @@ public final class H2ConversationStore implements ConversationStore {
     }
     String url = "jdbc:h2:file:" + directory.toAbsolutePath().resolve("conversations") + ";WRITE_DELAY=0";
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "varco", "");
-    H2ConversationStore store = new H2ConversationStore(pool);
+    H2ConversationStore store = new H2ConversationStore(pool, nanoClock);
     try {
       store.createSchema();
     } catch (RuntimeException e) {

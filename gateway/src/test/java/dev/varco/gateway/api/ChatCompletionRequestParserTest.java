@@ -107,6 +107,28 @@ class ChatCompletionRequestParserTest {
     assertEquals("seed", refused("{\"seed\":1.5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}").param());
   }
 
+  /**
+   * Text over the character caps is a context overflow found without tokenizing: OpenAI's
+   * {@code context_length_exceeded} naming the message where the cap was passed.
+   */
+  @Test
+  void textOverTheCharacterCapsIsAContextOverflow() throws Exception {
+    String atCap = "가".repeat(1000);
+    parse("{\"messages\":[{\"role\":\"user\",\"content\":\"" + atCap + "\"}]}");
+    var message = refused("{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\","
+        + "\"content\":[{\"type\":\"text\",\"text\":\"" + atCap + "\"},{\"type\":\"text\",\"text\":\"!\"}]}]}");
+    assertEquals("messages[1].content", message.param());
+    assertEquals("context_length_exceeded", message.code());
+    assertTrue(message.getMessage().contains("1001 characters") && message.getMessage().contains("varco.gateway.max-message-chars"),
+        message.getMessage());
+    String eight = "x".repeat(800);
+    var request = refused("{\"messages\":[{\"role\":\"user\",\"content\":\"" + eight + "\"},"
+        + "{\"role\":\"assistant\",\"content\":\"" + eight + "\"},{\"role\":\"user\",\"content\":\"next\"}]}");
+    assertEquals("messages[1].content", request.param(), "where the request passed its cap");
+    assertEquals("context_length_exceeded", request.code());
+    assertTrue(request.getMessage().contains("varco.gateway.max-request-chars"), request.getMessage());
+  }
+
   private static String withUser(String fields) {
     return "{" + fields + (fields.isEmpty() ? "" : ",") + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
   }

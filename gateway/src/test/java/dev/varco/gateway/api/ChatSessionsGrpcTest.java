@@ -480,4 +480,21 @@ class ChatSessionsGrpcTest {
     assertTrue(refused.getStatus().getDescription().contains(field), field + " not named in: "
         + refused.getStatus().getDescription());
   }
+
+  /**
+   * Text over the character caps is refused before any backend call, on both RPCs, as
+   * OUT_OF_RANGE (what llm-service answers for a context overflow), naming the cap's key.
+   */
+  @Test
+  void textOverTheCharacterCapIsOutOfRangeOnBothRpcs() {
+    String huge = "a".repeat(131_073);
+    StatusRuntimeException complete = refusal(() -> alice().complete(dev.varco.proto.chat.v1.ChatRequest.newBuilder()
+        .addMessages(message("user", text(huge))).build()).forEachRemaining(response -> { }));
+    assertEquals(Status.Code.OUT_OF_RANGE, complete.getStatus().getCode(), complete.getStatus().toString());
+    assertTrue(complete.getStatus().getDescription().contains("varco.gateway.max-message-chars"),
+        complete.getStatus().getDescription());
+    StatusRuntimeException respond = refusal(() -> respond(alice(), RespondRequest.newBuilder().setStore(false)
+        .addInput(text(huge)).build()));
+    assertEquals(Status.Code.OUT_OF_RANGE, respond.getStatus().getCode(), respond.getStatus().toString());
+  }
 }

@@ -24,7 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A language-model backend that misbehaves on request, for the gateway's failure paths that the
  * real llm-service (system-tests) cannot be made to take: the last message's text picks the fault.
  * {@code fail}: the call ends with INTERNAL; {@code stall}: no answer until the gateway's deadline;
- * {@code partial}: one delta, then silence; anything else: {@code ok} and a normal completion.
+ * {@code partial}: one delta, then silence; {@code overflow}: OUT_OF_RANGE naming max_tokens, as
+ * llm-service reports a context overflow; {@code refuse-image}: INVALID_ARGUMENT naming the first
+ * image, as llm-service relays vision-service's refusal; anything else: {@code ok} and a normal
+ * completion.
  */
 public class FaultyBackend implements QuarkusTestResourceLifecycleManager {
   static final String MODEL = "faulty-model";
@@ -67,6 +70,10 @@ public class FaultyBackend implements QuarkusTestResourceLifecycleManager {
       switch (text) {
         case "fail" -> answer.onError(Status.INTERNAL.withDescription("injected failure").asRuntimeException());
         case "stall" -> { }
+        case "overflow" -> answer.onError(Status.OUT_OF_RANGE.withDescription("sampling.max_tokens: prompt of 5"
+            + " tokens + max_tokens 4096 = 4101 exceeds the context length of 4096").asRuntimeException());
+        case "refuse-image" -> answer.onError(Status.INVALID_ARGUMENT.withDescription(
+            "messages[0].content[1].image: the image could not be decoded").asRuntimeException());
         case "partial" -> answer.onNext(delta("partial"));
         default -> {
           answer.onNext(delta("ok"));

@@ -7,7 +7,7 @@ import dev.varco.gateway.chat.ChatTurnRules;
 final class TestRules {
   private TestRules() {}
 
-  /** 2 images of at most 64 bytes, 4 messages, 100 completion tokens. */
+  /** 2 images of at most 64 bytes, 4 messages, 1000 characters a message and 1500 a request, 100 completion tokens. */
   static ChatTurnRules small() {
     return withImageBytes(64);
   }
@@ -19,6 +19,8 @@ final class TestRules {
       public int maxImages() { return 2; }
       public int maxImageBytes() { return maxImageBytes; }
       public int maxMessages() { return 4; }
+      public int maxMessageChars() { return 1000; }
+      public int maxRequestChars() { return 1500; }
       public int maxCompletionTokens() { return 100; }
     });
   }

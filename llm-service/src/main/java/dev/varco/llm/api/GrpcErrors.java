@@ -1,6 +1,7 @@
 package dev.varco.llm.api;
 
 import dev.varco.llm.engine.BackendUnavailableException;
+import dev.varco.llm.engine.ContextLengthExceededException;
 import dev.varco.llm.engine.InvalidRequestException;
 import dev.varco.llm.engine.QueueFullException;
 import io.grpc.Status;
@@ -17,6 +18,7 @@ final class GrpcErrors {
     Status status =
         switch (error) {
           case StatusRuntimeException s -> s.getStatus();
+          case ContextLengthExceededException e -> Status.OUT_OF_RANGE.withDescription(e.getMessage());
           case InvalidRequestException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
           case QueueFullException e -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
           case BackendUnavailableException e -> Status.UNAVAILABLE.withDescription(e.getMessage());

@@ -39,9 +39,11 @@ public interface LlmServiceConfig {
     @WithDefault("10s")
     Duration statsLogInterval();
 
-    /** max_tokens when a request leaves it at 0. */
-    @WithDefault("512")
-    int defaultMaxTokens();
+    /**
+     * Cap on max_tokens when a request leaves it at 0; absent = no cap: the context left after the
+     * prompt (vLLM's default), bounded by the KV memory one request may hold.
+     */
+    Optional<Integer> defaultMaxTokens();
 
     /** Requests admitted but not yet running (being prepared or queued); more get RESOURCE_EXHAUSTED. */
     @WithDefault("16")

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -162,15 +163,15 @@ public class GenerationEngine {
 
   private void prepare(GenerationRequest request, GenerationSink sink, GenerationTicket ticket, long admitted) {
     try {
-      int maxTokens = request.maxTokens() == 0 ? config.llm().defaultMaxTokens() : request.maxTokens();
-      PromptRows prompt = preparer.prepare(request, maxTokens, ticket);
-      if (prompt == null || ticket.isCancelled()) {
+      PromptPreparer.Prepared prepared = preparer.prepare(request, request.maxTokens(),
+          config.llm().defaultMaxTokens().map(OptionalInt::of).orElse(OptionalInt.empty()), ticket);
+      if (prepared == null || ticket.isCancelled()) {
         metrics.waiting.decrementAndGet();
         return;
       }
       TokenSampler sampler = new TokenSampler(request.sampling());
       ready.add(new PreparedJob(
-          request.requestId(), prompt, maxTokens, sampler, request.stop(), sink, ticket, admitted, request.cachePrompt()));
+          request.requestId(), prepared.prompt(), prepared.maxTokens(), sampler, request.stop(), sink, ticket, admitted, request.cachePrompt()));
     } catch (RuntimeException e) {
       metrics.waiting.decrementAndGet();
       if (!ticket.isCancelled()) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * Builds a request's prompt rows off the model thread: chat template, tokenization, one vision
@@ -58,9 +59,17 @@ final class PromptPreparer {
     return ids;
   }
 
-  PromptRows prepare(GenerationRequest request, int maxTokens, GenerationTicket ticket) {
+  /** The prompt rows and the {@code max_tokens} the request runs with. */
+  record Prepared(PromptRows prompt, int maxTokens) {}
+
+  /**
+   * @param maxTokens the request's {@code max_tokens}; 0 = what the context (and the KV memory one
+   *     request may hold) leaves after the prompt, capped by {@code defaultCap} when one is set
+   */
+  Prepared prepare(GenerationRequest request, int maxTokens, OptionalInt defaultCap, GenerationTicket ticket) {
     int[] ids = promptTokens(request);
-    checkContext(ids.length, maxTokens);
+    // Before any image is encoded: one position per image and at least one new token must fit.
+    checkContext(ids.length, Math.max(1, maxTokens));
     List<ImageEmbedding> images = new ArrayList<>();
     List<String> digests = new ArrayList<>();
     for (ImageInput image : request.images()) {
@@ -72,8 +81,33 @@ final class PromptPreparer {
       digests.add(sha256(image.data()));
     }
     PromptRows prompt = PromptRows.splice(ids, model.manifest().llm().imageTokenId(), images, digests);
-    checkContext(prompt.length(), maxTokens);
-    return prompt;
+    int granted = maxTokens == 0 ? positionsLeft(prompt.length(), defaultCap) : maxTokens;
+    checkContext(prompt.length(), Math.max(1, granted));
+    return new Prepared(prompt, granted);
+  }
+
+  /** vLLM's default max_tokens: every position the context and the KV budget leave after the prompt. */
+  private int positionsLeft(int promptLength, OptionalInt cap) {
+    int left = model.contextLength() - promptLength;
+    if (left > 0 && model.decoder().kvFootprint().bytes(promptLength + left) > kvBudgetBytes) {
+      left = lastFitting(promptLength, left);
+    }
+    return cap.isPresent() ? Math.min(left, cap.getAsInt()) : left;
+  }
+
+  /** The largest n <= upper whose prompt + n positions fit the KV budget (0 if none): a binary search. */
+  private int lastFitting(int promptLength, int upper) {
+    int low = 0;
+    int high = upper;
+    while (low < high) {
+      int mid = (low + high + 1) >>> 1;
+      if (model.decoder().kvFootprint().bytes(promptLength + mid) <= kvBudgetBytes) {
+        low = mid;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return low;
   }
 
   private static String sha256(byte[] data) {
@@ -85,15 +119,22 @@ final class PromptPreparer {
   }
 
   private void checkContext(int promptLength, int maxTokens) {
+    if (promptLength >= model.contextLength()) {
+      throw new ContextLengthExceededException(
+          "messages: the prompt is " + promptLength + " tokens; this model's context length is "
+              + model.contextLength() + " tokens, which must hold the prompt and at least one generated token");
+    }
     if ((long) promptLength + maxTokens > model.contextLength()) {
-      throw new InvalidRequestException(
+      throw new ContextLengthExceededException(
           "sampling.max_tokens: prompt of " + promptLength + " tokens + max_tokens " + maxTokens + " = "
-              + ((long) promptLength + maxTokens) + " exceeds the context length of " + model.contextLength());
+              + ((long) promptLength + maxTokens) + " exceeds the context length of " + model.contextLength()
+              + "; at most " + (model.contextLength() - promptLength) + " tokens can be generated for this prompt");
     }
     long kvBytes = model.decoder().kvFootprint().bytes(promptLength + maxTokens);
     if (kvBytes > kvBudgetBytes) {
-      throw new InvalidRequestException(
-          "sampling.max_tokens: prompt of " + promptLength + " tokens + max_tokens " + maxTokens + " needs " + kvBytes
+      throw new ContextLengthExceededException(
+          (model.decoder().kvFootprint().bytes(promptLength + 1) > kvBudgetBytes ? "messages" : "sampling.max_tokens")
+              + ": prompt of " + promptLength + " tokens + max_tokens " + maxTokens + " needs " + kvBytes
               + " bytes of KV cache, more than varco.llm.kv-cache.max-bytes = " + kvBudgetBytes);
     }
   }

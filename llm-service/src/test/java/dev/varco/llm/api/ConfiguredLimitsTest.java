@@ -106,7 +106,49 @@ class ConfiguredLimitsTest extends GrpcApiTest {
     GenerateRequest tooLong = longRequest().toBuilder()
         .setSampling(SamplingParams.newBuilder().setMaxTokens(CONTEXT_CAP)).build();
     var e = assertThrows(StatusRuntimeException.class, () -> llm.generate(tooLong).hasNext());
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals(Status.Code.OUT_OF_RANGE, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().startsWith("sampling.max_tokens: "), e.getStatus().getDescription());
     assertTrue(e.getStatus().getDescription().contains("context length of " + CONTEXT_CAP), e.getStatus().getDescription());
+  }
+
+  /**
+   * max_tokens 0 gets what the context leaves after the prompt (vLLM's default), not a fixed
+   * number: a prompt within 512 tokens of the context end is served, and never runs past it.
+   */
+  @Test
+  void anUnsetMaxTokensGetsTheContextLeft() {
+    int repeats = 3800;
+    int prompt = promptTokens(repeats);
+    repeats += 3900 - prompt; // about one token per "가 "
+    prompt = promptTokens(repeats);
+    assertTrue(prompt > CONTEXT_CAP - 512 && prompt < CONTEXT_CAP - 16, "a prompt near the end of the context: " + prompt);
+
+    GenerateResponse last = null;
+    for (Iterator<GenerateResponse> it = llm.generate(nearTheEnd(repeats, 0)); it.hasNext(); ) {
+      last = it.next();
+    }
+    var completion = last.getCompletion();
+    assertEquals(prompt, completion.getUsage().getPromptTokens());
+    int generated = completion.getUsage().getCompletionTokens();
+    assertTrue(generated >= 1 && prompt + generated <= CONTEXT_CAP, "generated " + generated + " after " + prompt);
+    if (completion.getFinishReason() == dev.varco.proto.llm.v1.FinishReason.FINISH_REASON_LENGTH) {
+      assertEquals(CONTEXT_CAP, prompt + generated, "cut exactly where the context ends");
+    }
+  }
+
+  private int promptTokens(int repeats) {
+    GenerateResponse last = null;
+    for (Iterator<GenerateResponse> it = llm.generate(nearTheEnd(repeats, 1)); it.hasNext(); ) {
+      last = it.next();
+    }
+    return last.getCompletion().getUsage().getPromptTokens();
+  }
+
+  private static GenerateRequest nearTheEnd(int repeats, int maxTokens) {
+    return GenerateRequest.newBuilder()
+        .addMessages(Message.newBuilder().setRole("user").addContent(ContentPart.newBuilder().setText("가 ".repeat(repeats))))
+        .setSampling(SamplingParams.newBuilder().setMaxTokens(maxTokens))
+        .setCachePrompt(false)
+        .build();
   }
 }

@@ -35,10 +35,21 @@ class KvCacheBudgetTest extends GrpcApiTest {
   void aRequestOverTheBudgetIsRefusedNamingTheKey() {
     // prompt + 5000 positions need 79 pages, 2.5 MiB.
     var e = assertThrows(StatusRuntimeException.class, () -> generate(request(greedy(5000), text("user", "hi"))));
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals(Status.Code.OUT_OF_RANGE, e.getStatus().getCode(), "the server's effective context is exceeded");
+    assertTrue(e.getStatus().getDescription().startsWith("sampling.max_tokens: "), e.getStatus().getDescription());
     assertTrue(e.getStatus().getDescription().contains("varco.llm.kv-cache.max-bytes"), e.getStatus().getDescription());
     assertEquals(3, generate(request(greedy(3), text("user", "hi"))).completion().getUsage().getCompletionTokens(),
         "the next request is served");
+  }
+
+  /** max_tokens 0 gets the positions the KV budget leaves (two pages here), not a fixed 512 it cannot hold. */
+  @Test
+  void anUnsetMaxTokensStaysWithinTheBudget() {
+    GenerateOutcome served = generate(request(greedy(0), text("user", "hi")));
+    var usage = served.completion().getUsage();
+    assertTrue(usage.getCompletionTokens() >= 1, "generated " + usage.getCompletionTokens());
+    assertTrue(usage.getPromptTokens() + usage.getCompletionTokens() <= 2 * 64,
+        "within two 64-position pages: " + usage);
   }
 
   @Test

@@ -77,9 +77,10 @@ class LanguageModelServiceTest extends GrpcApiTest {
     assertEquals(FinishReason.FINISH_REASON_LENGTH, outcome.completion().getFinishReason());
     assertEquals(3, outcome.completion().getUsage().getCompletionTokens());
     assertTrue(outcome.deltaTokens() <= 3, "deltas cover at most the generated tokens");
-    GenerateOutcome withDefault = generate(request(greedy(0), text("user", "Describe the weather in Seoul.")));
-    assertTrue(withDefault.text().startsWith(outcome.text()), "greedy output extends the 3-token answer");
-    assertTrue(withDefault.completion().getUsage().getCompletionTokens() > 3);
+    // (max_tokens 0, the context left, is ConfiguredLimitsTest's: here it would run to 32k tokens.)
+    GenerateOutcome longer = generate(request(greedy(8), text("user", "Describe the weather in Seoul.")));
+    assertTrue(longer.text().startsWith(outcome.text()), "greedy output extends the 3-token answer");
+    assertTrue(longer.completion().getUsage().getCompletionTokens() > 3);
   }
 
   @Test
@@ -119,7 +120,10 @@ class LanguageModelServiceTest extends GrpcApiTest {
     assertInvalid(GenerateRequest.newBuilder().addMessages(Message.newBuilder().setRole("user").addContent(ContentPart.newBuilder())).build(),
         "messages[0].content[0]");
     int context = engine.model().contextLength();
-    StatusRuntimeException tooLong = assertInvalid(request(greedy(context), text("user", "hi")), "sampling.max_tokens");
+    StatusRuntimeException tooLong = assertThrows(StatusRuntimeException.class,
+        () -> generate(request(greedy(context), text("user", "hi"))));
+    assertEquals(Status.Code.OUT_OF_RANGE, tooLong.getStatus().getCode(), "context overflow is told apart");
+    assertTrue(tooLong.getStatus().getDescription().startsWith("sampling.max_tokens: "), tooLong.getStatus().getDescription());
     assertTrue(tooLong.getStatus().getDescription().contains(String.valueOf(context)), tooLong.getStatus().getDescription());
     assertTrue(tooLong.getStatus().getDescription().contains("max_tokens " + context));
 
@@ -131,8 +135,11 @@ class LanguageModelServiceTest extends GrpcApiTest {
   void promptOverTheContextIsRejectedNamingBothNumbers() {
     int context = engine.model().contextLength();
     String longText = "가 ".repeat(context);
-    StatusRuntimeException e = assertInvalid(request(greedy(1), text("user", longText)), "sampling.max_tokens");
-    assertTrue(e.getStatus().getDescription().contains("context length of " + context), e.getStatus().getDescription());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(request(greedy(1), text("user", longText))));
+    assertEquals(Status.Code.OUT_OF_RANGE, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    // The prompt alone is too long: the field to change is the messages, not max_tokens.
+    assertTrue(e.getStatus().getDescription().startsWith("messages: the prompt is "), e.getStatus().getDescription());
+    assertTrue(e.getStatus().getDescription().contains("context length is " + context), e.getStatus().getDescription());
   }
 
   @Test

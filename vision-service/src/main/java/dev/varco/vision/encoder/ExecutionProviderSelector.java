@@ -28,10 +28,18 @@ public final class ExecutionProviderSelector {
    * @throws ExecutionProviderUnavailableException when {@code cuda} is requested and cannot load
    */
   public static Selection apply(ExecutionProvider requested, OrtSession.SessionOptions options) {
+    return choose(requested, () -> appendCuda(options));
+  }
+
+  /**
+   * The decision alone: {@code appendCuda} appends CUDA and answers null, or answers why it cannot
+   * (so it is tested for both builds whichever jar the tests run on).
+   */
+  static Selection choose(ExecutionProvider requested, java.util.function.Supplier<String> appendCuda) {
     if (requested == ExecutionProvider.CPU) {
       return new Selection(ExecutionProvider.CPU, "configured");
     }
-    String cudaMissing = appendCuda(options);
+    String cudaMissing = appendCuda.get();
     if (cudaMissing == null) {
       return new Selection(ExecutionProvider.CUDA, "CUDA device " + CUDA_DEVICE);
     }
