@@ -34,11 +34,23 @@ public record Q4Matrix(MemorySegment packed, MemorySegment scales, int rows, int
     int total = count * cols;
     int lanes = FLOATS.length();
     int half = BLOCK / 2;
-    for (int block = 0; block < total; block += BLOCK) {
-      long blockIndex = (first + block) / BLOCK;
+    long blockIndex = first / BLOCK;
+    if (lanes == half) {
+      // The common case (16-lane floats): a block is one 16-byte load, its low then high nibbles.
+      for (int block = 0; block < total; block += BLOCK, blockIndex++) {
+        float scale = scales.get(FLOAT_LE, 4 * blockIndex);
+        ByteVector q = ByteVector.fromMemorySegment(BYTES, packed, blockIndex * half, ByteOrder.LITTLE_ENDIAN);
+        ByteVector low = q.and((byte) 0x0F).sub((byte) 8);
+        ByteVector high = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+        ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block);
+        ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block + half);
+      }
+      return;
+    }
+    for (int block = 0; block < total; block += BLOCK, blockIndex++) {
       float scale = scales.get(FLOAT_LE, 4 * blockIndex);
       long bytes = blockIndex * half;
-      if (lanes <= half) {
+      if (lanes < half) {
         for (int j = 0; j < half; j += lanes) {
           ByteVector q = ByteVector.fromMemorySegment(BYTES, packed, bytes + j, ByteOrder.LITTLE_ENDIAN);
           ByteVector low = q.and((byte) 0x0F).sub((byte) 8);

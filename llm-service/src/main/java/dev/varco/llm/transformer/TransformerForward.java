@@ -196,7 +196,7 @@ public final class TransformerForward implements AutoCloseable {
     int[] count = new int[QueryBlocks.SIZE];
     int maxCount = 0;
     for (int i = 0; i < QueryBlocks.SIZE; i++) {
-      int query = Math.min(i, queries - 1); // missing queries repeat the last one; their results are dropped
+      int query = Math.min(i, queries - 1); // missing queries repeat the last one (same result, same place)
       int row = blocks.row(block, query);
       int head = blocks.head(block, query);
       q[i] = row * qkvWidth + head * headDim;
@@ -222,7 +222,7 @@ public final class TransformerForward implements AutoCloseable {
     long values = column * Float.BYTES;
     int wideDims = headDim - headDim % (TILE_VECTORS * LANES);
     for (int d = 0; d < wideDims; d += TILE_VECTORS * LANES) {
-      weighValues(kv, layer, values + (long) d * Float.BYTES, maxCount, scores, s1, s2, s3, queries, out, d, inverse);
+      weighValues(kv, layer, values + (long) d * Float.BYTES, maxCount, scores, s1, s2, s3, out, d, inverse);
     }
     int vectorDims = headDim - headDim % LANES;
     for (int d = wideDims; d < vectorDims; d += LANES) {
@@ -235,10 +235,11 @@ public final class TransformerForward implements AutoCloseable {
         a2 = value.fma(FloatVector.broadcast(S, scores[s2 + t]), a2);
         a3 = value.fma(FloatVector.broadcast(S, scores[s3 + t]), a3);
       }
-      FloatVector[] sums = {a0, a1, a2, a3};
-      for (int i = 0; i < queries; i++) {
-        sums[i].mul(inverse[i]).intoArray(attention, out[i] + d);
-      }
+      // Unconditional, as in weighValues: a repeated query writes its own bits again.
+      a0.mul(inverse[0]).intoArray(attention, out[0] + d);
+      a1.mul(inverse[1]).intoArray(attention, out[1] + d);
+      a2.mul(inverse[2]).intoArray(attention, out[2] + d);
+      a3.mul(inverse[3]).intoArray(attention, out[3] + d);
     }
     for (int d = vectorDims; d < headDim; d++) {
       for (int i = 0; i < queries; i++) {
@@ -320,7 +321,7 @@ public final class TransformerForward implements AutoCloseable {
    * at a time, each result scaled by its query's 1 / softmax sum.
    */
   private void weighValues(KvCache kv, int layer, long dims, int maxCount, float[] scores, int s1, int s2, int s3,
-      int queries, int[] out, int d, float[] inverse) {
+      int[] out, int d, float[] inverse) {
     long vectorBytes = (long) LANES * Float.BYTES;
     long rowBytes = (long) kvWidth * Float.BYTES;
     FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
@@ -360,23 +361,27 @@ public final class TransformerForward implements AutoCloseable {
         a33 = v3.fma(w, a33);
       }
     }
-    storeWeighted(a00, a01, a02, a03, inverse[0], out[0] + d);
-    if (queries > 1) {
-      storeWeighted(a10, a11, a12, a13, inverse[1], out[1] + d);
-    }
-    if (queries > 2) {
-      storeWeighted(a20, a21, a22, a23, inverse[2], out[2] + d);
-    }
-    if (queries > 3) {
-      storeWeighted(a30, a31, a32, a33, inverse[3], out[3] + d);
-    }
-  }
-
-  private void storeWeighted(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float inverse, int at) {
-    v0.mul(inverse).intoArray(attention, at);
-    v1.mul(inverse).intoArray(attention, at + LANES);
-    v2.mul(inverse).intoArray(attention, at + 2 * LANES);
-    v3.mul(inverse).intoArray(attention, at + 3 * LANES);
+    // All four stored unconditionally, written out: a block short of four queries repeats its last
+    // one, whose result is the same bits to the same place; a conditional call taking vectors
+    // would make C2 box them and run the FMAs above through the Vector API's fallback.
+    int at0 = out[0] + d, at1 = out[1] + d, at2 = out[2] + d, at3 = out[3] + d;
+    float w0 = inverse[0], w1 = inverse[1], w2 = inverse[2], w3 = inverse[3];
+    a00.mul(w0).intoArray(attention, at0);
+    a01.mul(w0).intoArray(attention, at0 + LANES);
+    a02.mul(w0).intoArray(attention, at0 + 2 * LANES);
+    a03.mul(w0).intoArray(attention, at0 + 3 * LANES);
+    a10.mul(w1).intoArray(attention, at1);
+    a11.mul(w1).intoArray(attention, at1 + LANES);
+    a12.mul(w1).intoArray(attention, at1 + 2 * LANES);
+    a13.mul(w1).intoArray(attention, at1 + 3 * LANES);
+    a20.mul(w2).intoArray(attention, at2);
+    a21.mul(w2).intoArray(attention, at2 + LANES);
+    a22.mul(w2).intoArray(attention, at2 + 2 * LANES);
+    a23.mul(w2).intoArray(attention, at2 + 3 * LANES);
+    a30.mul(w3).intoArray(attention, at3);
+    a31.mul(w3).intoArray(attention, at3 + LANES);
+    a32.mul(w3).intoArray(attention, at3 + 2 * LANES);
+    a33.mul(w3).intoArray(attention, at3 + 3 * LANES);
   }
 
   /**
