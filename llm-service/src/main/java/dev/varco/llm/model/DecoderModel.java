@@ -98,7 +98,12 @@ public final class DecoderModel implements AutoCloseable {
     }
     DecoderWeights weights = DecoderWeights.open(llmDir, config);
     if (sharding != null) {
-      weights = sharding.slice(weights);
+      try {
+        weights = sharding.slice(weights);
+      } catch (RuntimeException | Error e) {
+        weights.close();
+        throw e;
+      }
     }
     ParallelLoop loop = new ParallelLoop(configuredThreads());
     TransformerForward forward =
