@@ -283,8 +283,8 @@ public class GenerationEngine {
     LOG.infof("loading model directory %s", modelDir);
     long start = System.nanoTime();
     workDir = WorkDirectory.create(config.llm().workDir());
-    LoadedModel loaded =
-        LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength());
+    LoadedModel loaded = LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength(),
+        DecoderShards.fromConfig(config.llm()));
     model = loaded;
     preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), kvBudget.bytes());
     // Readiness means a token can be decoded, not merely that files were mapped.

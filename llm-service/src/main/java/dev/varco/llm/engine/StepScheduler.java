@@ -4,6 +4,7 @@ import dev.varco.llm.model.DecodingSequence;
 import dev.varco.llm.model.FinishReason;
 import dev.varco.llm.model.GenerationResult;
 import dev.varco.llm.model.SampledToken;
+import dev.varco.llm.model.ShardUnavailableException;
 import dev.varco.llm.transformer.SequenceRows;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -245,6 +246,10 @@ final class StepScheduler {
     float[][] logits;
     try {
       logits = model.decoder().forward(batch, input);
+    } catch (ShardUnavailableException e) {
+      // A lost shard breaks every pass, not just this one: a model-thread fault (requests fail
+      // with UNAVAILABLE, readiness down, KV dropped; recovery rejoins the shards).
+      throw e;
     } catch (RuntimeException e) {
       LOG.errorf(e, "a forward pass over %d requests failed on the model thread", planned.size());
       for (RunningRequest request : planned) {

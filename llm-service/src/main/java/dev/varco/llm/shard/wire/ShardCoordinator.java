@@ -1,5 +1,7 @@
 package dev.varco.llm.shard.wire;
 
+import dev.varco.llm.model.ShardUnavailableException;
+
 import dev.varco.llm.model.DecoderSharding;
 import dev.varco.llm.shard.FloatRows;
 import dev.varco.llm.shard.ShardPlan;
@@ -31,10 +33,12 @@ import org.jboss.logging.Logger;
  * so every rank continues from the same bits.
  *
  * <p>Faults: a worker that ends its stream, or sends nothing within {@code deadline}, fails the
- * pass with {@link ShardUnavailableException} naming it; the session is then broken for good
- * (every stream is cancelled, so no rank goes on from a partial sum) and every later pass fails
- * at once with the same cause, until the service is restarted. All methods but
- * {@link #failure()} run on the model thread.
+ * pass with {@link ShardUnavailableException} naming it, and the session is broken: every stream
+ * is cancelled (no rank goes on from a partial sum; the workers drop their KV slices). The next
+ * pass first rejoins every worker (Join within {@code deadline}, new streams) and fails again,
+ * naming the cause, while that does not work. KV caches used before the break are refused after
+ * it: their workers' halves are gone (the engine drops all KV caches at such a fault anyway).
+ * All methods but {@link #failure()} run on the model thread.
  */
 public final class ShardCoordinator implements DecoderSharding, PartialSums {
   private static final Logger LOG = Logger.getLogger(ShardCoordinator.class);
@@ -72,6 +76,9 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
   private long passId;
   private int reducesLeft;
   private volatile String failure;
+  private boolean closed;
+  /** Caches used in a broken session: their workers' slices are gone. */
+  private final java.util.Set<Long> stale = new java.util.HashSet<>();
 
   public ShardCoordinator(Settings settings, String modelDigest) {
     this.settings = settings;
@@ -88,11 +95,22 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
     hidden = full.config().hiddenSize();
     layers = full.layerCount();
     DecoderWeights sliced = plan.slice(full);
-    long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
+    joinAll(settings.joinTimeout());
+    LOG.infof("all %d shards joined; this coordinator holds %s", settings.shards(), plan.describe());
+    return sliced;
+  }
+
+  /**
+   * The barrier: every worker must answer Join as the rank expected, of as many shards, with the
+   * same model digest, within {@code timeout}; then the Run streams open.
+   */
+  private void joinAll(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<WorkerLink> joined = new ArrayList<>();
     try {
       for (ShardPeer peer : settings.peers()) {
         WorkerLink link = new WorkerLink(peer, settings.maxMessageBytes());
-        links.add(link);
+        joined.add(link);
         JoinReply reply = link.join(JoinRequest.newBuilder()
             .setShards(settings.shards()).setRank(peer.rank()).setModelDigest(modelDigest).build(), deadline);
         if (reply.getShards() != settings.shards() || reply.getRank() != peer.rank()
@@ -103,13 +121,17 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
         }
         LOG.infof("%s joined: %s", peer, reply.getSlice());
       }
+      joined.forEach(WorkerLink::open);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      joined.forEach(WorkerLink::close);
       throw new ShardUnavailableException("interrupted during the shard start-up barrier", e);
+    } catch (RuntimeException e) {
+      joined.forEach(WorkerLink::close);
+      throw e;
     }
-    links.forEach(WorkerLink::open);
-    LOG.infof("all %d shards joined; this coordinator holds %s", settings.shards(), plan.describe());
-    return sliced;
+    links.clear();
+    links.addAll(joined);
   }
 
   @Override
@@ -128,7 +150,18 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
 
   @Override
   public void beginPass(List<SequenceRows> sequences, float[] rows, int total) {
-    ensureServing();
+    if (closed) {
+      throw new ShardUnavailableException("the shard coordinator is closed", null);
+    }
+    if (failure != null) {
+      rejoin();
+    }
+    for (SequenceRows s : sequences) {
+      if (stale.contains(s.kv().id())) {
+        throw new ShardUnavailableException("KV cache " + s.kv().id()
+            + " was filled before the shards were rejoined; its other slices are gone", null);
+      }
+    }
     if (reducesLeft != 0) {
       throw broken(new ShardUnavailableException(
           "a forward pass stopped before its last reduce; the shards no longer hold the same state", null));
@@ -218,15 +251,31 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
       failure = cause.getMessage();
       LOG.errorf("tensor-parallel shards are down: %s", failure);
       links.forEach(WorkerLink::close);
+      links.clear();
+      stale.addAll(caches.keySet());
+      caches.clear();
+      announced.clear();
+      reducesLeft = 0;
     }
     return cause;
   }
 
+  /** After a break: joins every worker again (within the deadline) and opens new sessions. */
+  private void rejoin() {
+    try {
+      joinAll(settings.deadline());
+    } catch (ShardUnavailableException e) {
+      throw new ShardUnavailableException("the decoder's tensor-parallel shards are down (" + failure
+          + ") and rejoining failed: " + e.getMessage(), e);
+    }
+    LOG.infof("the shards rejoined after: %s", failure);
+    failure = null;
+  }
+
   @Override
   public void close() {
+    closed = true;
     links.forEach(WorkerLink::close);
-    if (failure == null) {
-      failure = "the coordinator was closed";
-    }
+    links.clear();
   }
 }

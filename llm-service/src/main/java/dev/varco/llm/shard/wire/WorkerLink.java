@@ -1,5 +1,7 @@
 package dev.varco.llm.shard.wire;
 
+import dev.varco.llm.model.ShardUnavailableException;
+
 import dev.varco.proto.shard.v1.CoordinatorMessage;
 import dev.varco.proto.shard.v1.DecoderShardGrpc;
 import dev.varco.proto.shard.v1.JoinReply;
@@ -63,7 +65,7 @@ final class WorkerLink implements AutoCloseable {
         Thread.sleep(100);
       }
     }
-    throw new ShardUnavailableException(peer + " did not answer within the start-up barrier"
+    throw new ShardUnavailableException(peer + " did not answer Join in time"
         + (last == null ? "" : " (" + last.getStatus().getCode() + ": " + last.getStatus().getDescription() + ")"), last);
   }
 
@@ -105,7 +107,9 @@ final class WorkerLink implements AutoCloseable {
     }
     if (next instanceof Ended ended) {
       inbox.add(ended); // stays ended for later waits
-      String why = ended.cause() == null ? "ended its stream" : "is gone: " + Status.fromThrowable(ended.cause());
+      Status status = ended.cause() == null ? null : Status.fromThrowable(ended.cause());
+      String why = status == null ? "ended its stream"
+          : "is gone (" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + ")";
       throw new ShardUnavailableException(peer + " " + why, ended.cause());
     }
     return (Partial) next;

@@ -1,5 +1,7 @@
 package dev.varco.llm.shard.wire;
 
+import dev.varco.llm.model.ShardUnavailableException;
+
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;

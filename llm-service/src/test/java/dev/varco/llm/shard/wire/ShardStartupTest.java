@@ -1,5 +1,7 @@
 package dev.varco.llm.shard.wire;
 
+import dev.varco.llm.model.ShardUnavailableException;
+
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +41,7 @@ class ShardStartupTest {
         ModelDigest.of(llmDir));
     ShardUnavailableException e = assertTimeoutPreemptively(NO_HANG,
         () -> assertThrows(ShardUnavailableException.class, () -> DecoderModel.load(llmDir, 16, coordinator)));
-    assertTrue(e.getMessage().contains("shard 1 (127.0.0.1:" + port + ") did not answer within the start-up barrier"),
+    assertTrue(e.getMessage().contains("shard 1 (127.0.0.1:" + port + ") did not answer Join in time"),
         e.getMessage());
   }
 

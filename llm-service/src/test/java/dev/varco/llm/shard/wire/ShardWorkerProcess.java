@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * thread, a free loopback port); its output goes to {@code target/shard-logs/}. Stopped by
  * {@link #close()}.
  */
-final class ShardWorkerProcess implements AutoCloseable {
+public final class ShardWorkerProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("shard worker ready on port (\\d+)");
 
   private final Process process;
@@ -33,7 +33,14 @@ final class ShardWorkerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static ShardWorkerProcess start(String name, Path modelDir, int shards, int rank) throws IOException, InterruptedException {
+  public static ShardWorkerProcess start(String name, Path modelDir, int shards, int rank)
+      throws IOException, InterruptedException {
+    return start(name, modelDir, shards, rank, 0);
+  }
+
+  /** On {@code port} (0: a free one). */
+  public static ShardWorkerProcess start(String name, Path modelDir, int shards, int rank, int port)
+      throws IOException, InterruptedException {
     Path logs = Path.of("target", "shard-logs").toAbsolutePath();
     Files.createDirectories(logs);
     Path log = logs.resolve(name + "-rank" + rank + "-" + System.nanoTime() + ".log");
@@ -47,7 +54,7 @@ final class ShardWorkerProcess implements AutoCloseable {
         "-Dvarco.llm.shards=" + shards,
         "-Dvarco.llm.shard.rank=" + rank,
         "-Dvarco.llm.shard.host=127.0.0.1",
-        "-Dvarco.llm.shard.port=0",
+        "-Dvarco.llm.shard.port=" + port,
         "-cp", System.getProperty("java.class.path"),
         ShardWorkerMain.class.getName()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -77,7 +84,7 @@ final class ShardWorkerProcess implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
@@ -90,7 +97,7 @@ final class ShardWorkerProcess implements AutoCloseable {
   }
 
   /** SIGKILL: the process ends without a word to its peers. */
-  void kill9() throws InterruptedException {
+  public void kill9() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
