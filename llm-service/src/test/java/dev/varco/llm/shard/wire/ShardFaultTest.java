@@ -80,6 +80,24 @@ class ShardFaultTest {
     }
   }
 
+  @Test
+  void aRestartedCoordinatorTakesOverTheWorker() throws Exception {
+    Path llmDir = TinyModelDirectory.llmDir();
+    int[] prompt = {3, 1, 4, 1, 5, 9, 2, 6};
+    try (ShardWorkerProcess worker = ShardWorkerProcess.start("fault-takeover", llmDir, 2, 1)) {
+      float[] first;
+      try (DecoderModel model = DecoderModel.load(llmDir, 64, coordinator(worker, llmDir)); KvCache kv = model.newKvCache()) {
+        first = model.prefill(PromptRows.ofTokens(prompt), 0, prompt.length, 0, kv);
+        model.decode(argmax(first), prompt.length, kv);
+      }
+      // The first coordinator is gone mid-conversation; a new one joins the same worker from scratch.
+      try (DecoderModel model = DecoderModel.load(llmDir, 64, coordinator(worker, llmDir)); KvCache kv = model.newKvCache()) {
+        float[] again = assertTimeoutPreemptively(NO_HANG, () -> model.prefill(PromptRows.ofTokens(prompt), 0, prompt.length, 0, kv));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(first, again, "the same bits from a new session");
+      }
+    }
+  }
+
   private static ShardCoordinator coordinator(ShardWorkerProcess worker, Path llmDir) {
     return new ShardCoordinator(new ShardCoordinator.Settings(2, List.of(worker.peer()), Duration.ofSeconds(60),
         DEADLINE, 64 << 20), ModelDigest.of(llmDir));
