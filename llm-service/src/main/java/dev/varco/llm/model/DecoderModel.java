@@ -213,6 +213,21 @@ public final class DecoderModel implements AutoCloseable {
     return forward.forward(sequences, rows);
   }
 
+  /**
+   * Throws {@link ShardUnavailableException} when this decoder is split over shards and one is
+   * known to be lost; nothing for a decoder held whole.
+   */
+  public void checkShards() {
+    if (sharding != null) {
+      sharding.checkShards();
+    }
+  }
+
+  /** Whether the decoder is split over tensor-parallel shards. */
+  public boolean isSharded() {
+    return sharding != null;
+  }
+
   @Override
   public void close() {
     loop.close();

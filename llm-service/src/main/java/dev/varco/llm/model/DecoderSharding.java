@@ -14,6 +14,12 @@ public interface DecoderSharding extends AutoCloseable {
   /** Adds up the ranks' partial sums; valid once {@link #slice} has run. */
   PartialSums partialSums();
 
+  /**
+   * Between passes: throws {@link ShardUnavailableException} when a shard is known to be lost
+   * (its connection ended), so an idle service notices before the next request does.
+   */
+  void checkShards();
+
   @Override
   void close();
 }

@@ -12,6 +12,11 @@ import dev.varco.llm.engine.GenerationEngine;
 import dev.varco.llm.shard.wire.ShardWorkerProcess;
 import dev.varco.proto.llm.v1.GenerateResponse;
 import dev.varco.proto.llm.v1.SamplingParams;
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -29,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * real process on the tiny model: it serves through the API; a worker killed with SIGKILL in the
  * middle of a generation fails that request with UNAVAILABLE naming the shard, within the
  * deadline, turns readiness down with the cause, and once a worker is back on the same address
- * the service rejoins it and serves again.
+ * the service rejoins it and serves again. A worker lost while nothing runs turns readiness down
+ * too, without waiting for a request.
  */
 @QuarkusTest
 @TestProfile(ShardedServiceTest.TwoShards.class)
@@ -102,6 +108,34 @@ class ShardedServiceTest extends GrpcApiTest {
         () -> generate(request(greedy(2), text("user", "Hello"))));
     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
 
+    restartWorkerAndAwaitReady(port);
+    GenerateOutcome after = generate(request(greedy(6), text("user", "Hello")));
+    assertEquals(before.text(), after.text(), "the same greedy answer after the rejoin");
+  }
+
+  @Test
+  void aShardLostWhileIdleTurnsReadinessDownWithoutARequest() throws Exception {
+    int port = Worker.process.port();
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(Duration.ofSeconds(10)).check(HealthCheckRequest.newBuilder().setService("varco.shard.v1.DecoderShard").build())
+          .getStatus(), "the worker's gRPC health");
+    } finally {
+      channel.shutdownNow();
+    }
+    given().get("/q/health/ready").then().statusCode(200);
+    Worker.process.kill9();
+    long deadline = System.nanoTime() + NO_HANG.toNanos();
+    while (engine.state() == GenerationEngine.State.READY && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    given().get("/q/health/ready").then().statusCode(503).body(containsString("shard 1 (127.0.0.1:" + port + ")"));
+    restartWorkerAndAwaitReady(port);
+    assertEquals(6, generate(request(greedy(6), text("user", "Hello"))).completion().getUsage().getCompletionTokens());
+  }
+
+  private void restartWorkerAndAwaitReady(int port) throws Exception {
     Worker.process = ShardWorkerProcess.start("service-again", TinyModelDirectory.PATH, 2, 1, port);
     long deadline = System.nanoTime() + NO_HANG.toNanos();
     while (engine.state() != GenerationEngine.State.READY && System.nanoTime() < deadline) {
@@ -109,7 +143,5 @@ class ShardedServiceTest extends GrpcApiTest {
     }
     assertEquals(GenerationEngine.State.READY, engine.state(), "rejoined: " + engine.fault());
     given().get("/q/health/ready").then().statusCode(200);
-    GenerateOutcome after = generate(request(greedy(6), text("user", "Hello")));
-    assertEquals(before.text(), after.text(), "the same greedy answer after the rejoin");
   }
 }

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.varco.llm.kernels.WeightMatrix;
 import dev.varco.llm.model.CheckpointVariants;
 import dev.varco.llm.model.RandomQwen2Checkpoint;
 import dev.varco.llm.transformer.DecoderWeights;
 import dev.varco.model.checkpoint.Qwen2TextConfig;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;

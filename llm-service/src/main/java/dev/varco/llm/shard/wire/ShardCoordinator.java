@@ -1,8 +1,7 @@
 package dev.varco.llm.shard.wire;
 
-import dev.varco.llm.model.ShardUnavailableException;
-
 import dev.varco.llm.model.DecoderSharding;
+import dev.varco.llm.model.ShardUnavailableException;
 import dev.varco.llm.shard.FloatRows;
 import dev.varco.llm.shard.ShardPlan;
 import dev.varco.llm.transformer.DecoderWeights;
@@ -205,6 +204,19 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
     }
     announced.addAll(caches.keySet());
     return gone;
+  }
+
+  @Override
+  public void checkShards() {
+    if (failure != null) {
+      return; // the next pass rejoins or fails naming the cause
+    }
+    for (WorkerLink link : links) {
+      java.util.Optional<String> ended = link.ended();
+      if (ended.isPresent()) {
+        throw broken(new ShardUnavailableException(ended.get(), null));
+      }
+    }
   }
 
   @Override

@@ -53,6 +53,7 @@ public final class ShardWorkerMain {
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .maxInboundMessageSize(maxMessage)
         .addService(service)
+        .addService(new WorkerHealth())
         .build()
         .start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

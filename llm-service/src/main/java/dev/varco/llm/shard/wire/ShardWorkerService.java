@@ -71,6 +71,12 @@ public final class ShardWorkerService extends DecoderShardGrpc.DecoderShardImplB
     return session;
   }
 
+  /** KV cache slices the current session holds for its latest pass (0 without a session). */
+  public int kvSlices() {
+    WorkerSession session = current;
+    return session == null ? 0 : session.kvSlices();
+  }
+
   @Override
   public void close() {
     synchronized (this) {

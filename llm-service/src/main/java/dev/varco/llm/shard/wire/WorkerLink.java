@@ -1,7 +1,6 @@
 package dev.varco.llm.shard.wire;
 
 import dev.varco.llm.model.ShardUnavailableException;
-
 import dev.varco.proto.shard.v1.CoordinatorMessage;
 import dev.varco.proto.shard.v1.DecoderShardGrpc;
 import dev.varco.proto.shard.v1.JoinReply;
@@ -31,6 +30,8 @@ final class WorkerLink implements AutoCloseable {
   private final ManagedChannel channel;
   private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
   private StreamObserver<CoordinatorMessage> outbox;
+  /** Set when the stream ends, for {@link #ended()} between passes. */
+  private volatile String endedWhy;
 
   WorkerLink(ShardPeer peer, int maxMessageBytes) {
     this.peer = peer;
@@ -79,11 +80,13 @@ final class WorkerLink implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
+        endedWhy = describe(t);
         inbox.add(new Ended(t));
       }
 
       @Override
       public void onCompleted() {
+        endedWhy = describe(null);
         inbox.add(new Ended(null));
       }
     });
@@ -107,12 +110,22 @@ final class WorkerLink implements AutoCloseable {
     }
     if (next instanceof Ended ended) {
       inbox.add(ended); // stays ended for later waits
-      Status status = ended.cause() == null ? null : Status.fromThrowable(ended.cause());
-      String why = status == null ? "ended its stream"
-          : "is gone (" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + ")";
-      throw new ShardUnavailableException(peer + " " + why, ended.cause());
+      throw new ShardUnavailableException(peer + " " + describe(ended.cause()), ended.cause());
     }
     return (Partial) next;
+  }
+
+  /** Why the stream ended, or empty while it is open. */
+  java.util.Optional<String> ended() {
+    return java.util.Optional.ofNullable(endedWhy).map(why -> peer + " " + why);
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause == null) {
+      return "ended its stream";
+    }
+    Status status = Status.fromThrowable(cause);
+    return "is gone (" + status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()) + ")";
   }
 
   /** Ends the stream (cancelling the worker's pass, if one is running) and the channel. */

@@ -41,6 +41,7 @@ final class WorkerSession implements StreamObserver<CoordinatorMessage>, Partial
   private final Map<Long, KvCache> caches = new HashMap<>();
   private final int hidden;
   private long passId;
+  private volatile int kvSlices;
 
   WorkerSession(TransformerForward forward, StreamObserver<WorkerMessage> replies) {
     this.forward = forward;
@@ -129,7 +130,13 @@ final class WorkerSession implements StreamObserver<CoordinatorMessage>, Partial
     }
     float[] rows = new float[total * hidden];
     FloatRows.decode(pass.getRows(), rows, rows.length);
+    kvSlices = caches.size(); // before the first partial sum goes out: the coordinator then sees it
     forward.forward(sequences, rows);
+  }
+
+  /** KV cache slices this session holds for its latest pass. */
+  int kvSlices() {
+    return kvSlices;
   }
 
   /** A reduce point: send this rank's partial sum, then wait for the sum over all ranks. */

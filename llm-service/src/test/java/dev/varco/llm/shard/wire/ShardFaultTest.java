@@ -1,7 +1,6 @@
 package dev.varco.llm.shard.wire;
 
-import dev.varco.llm.model.ShardUnavailableException;
-
+import static dev.varco.llm.model.BatchedDecodeTest.argmax;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.varco.llm.TinyModelDirectory;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.PromptRows;
+import dev.varco.llm.model.ShardUnavailableException;
 import dev.varco.llm.shard.ModelDigest;
 import dev.varco.llm.transformer.KvCache;
 import java.nio.file.Path;
@@ -101,15 +101,5 @@ class ShardFaultTest {
   private static ShardCoordinator coordinator(ShardWorkerProcess worker, Path llmDir) {
     return new ShardCoordinator(new ShardCoordinator.Settings(2, List.of(worker.peer()), Duration.ofSeconds(60),
         DEADLINE, 64 << 20), ModelDigest.of(llmDir));
-  }
-
-  private static int argmax(float[] logits) {
-    int best = 0;
-    for (int i = 1; i < logits.length; i++) {
-      if (logits[i] > logits[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 }

@@ -1,7 +1,5 @@
 package dev.varco.llm.shard.wire;
 
-import dev.varco.llm.model.ShardUnavailableException;
-
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.varco.llm.model.CheckpointVariants;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.RandomQwen2Checkpoint;
+import dev.varco.llm.model.ShardUnavailableException;
 import dev.varco.llm.shard.ModelDigest;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.varco.llm.TinyModelDirectory;
+import dev.varco.llm.model.BatchedDecodeTest;
 import dev.varco.llm.model.CheckpointVariants;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.PromptRows;
@@ -102,19 +103,11 @@ class TwoShardExactnessTest {
     List<KvCache> caches = new ArrayList<>();
     try {
       List<SequenceRows> batch = new ArrayList<>();
-      int total = 0;
       for (int[] p : prompts) {
         caches.add(model.newKvCache());
         batch.add(new SequenceRows(caches.getLast(), 0, p.length, true));
-        total += p.length;
       }
-      float[] rows = new float[total * hidden];
-      int row = 0;
-      for (int[] p : prompts) {
-        for (int token : p) {
-          model.copyTokenEmbedding(token, rows, row++ * hidden);
-        }
-      }
+      float[] rows = BatchedDecodeTest.concatPrompts(model, prompts);
       float[][] logits = model.forward(batch, rows);
       for (int step = 0; step < STEPS; step++) {
         float[] next = new float[prompts.length * hidden];
@@ -132,13 +125,8 @@ class TwoShardExactnessTest {
   }
 
   private static int record(Generation g, float[] logits) {
-    int best = 0;
-    for (int i = 1; i < logits.length; i++) {
-      if (logits[i] > logits[best]) {
-        best = i;
-      }
-    }
     g.logits.add(logits);
+    int best = BatchedDecodeTest.argmax(logits);
     g.tokens.add(best);
     return best;
   }
