@@ -152,6 +152,11 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
     if (closed) {
       throw new ShardUnavailableException("the shard coordinator is closed", null);
     }
+    if (failure == null && reducesLeft != 0) {
+      // The previous pass stopped here before its last reduce: the workers wait for a sum that
+      // will not come. Start over with new sessions.
+      broken(new ShardUnavailableException("a forward pass stopped before its last reduce", null));
+    }
     if (failure != null) {
       rejoin();
     }
@@ -160,10 +165,6 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
         throw new ShardUnavailableException("KV cache " + s.kv().id()
             + " was filled before the shards were rejoined; its other slices are gone", null);
       }
-    }
-    if (reducesLeft != 0) {
-      throw broken(new ShardUnavailableException(
-          "a forward pass stopped before its last reduce; the shards no longer hold the same state", null));
     }
     Pass.Builder pass = Pass.newBuilder().setPassId(++passId);
     for (Iterator<WeakReference<KvCache>> it = caches.values().iterator(); it.hasNext(); ) {

@@ -20,19 +20,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Two shards (this JVM as rank 0, a real worker process as rank 1, over loopback gRPC) against
+ * Shards (this JVM as rank 0, real worker processes as the other ranks, over loopback gRPC) against
  * one process on the same model: the same greedy tokens and logits within 1e-5 of the largest
- * logit, for the tiny model and every weight type at hidden 896. Covers prefill in chunks, a
- * sequence alone, and three sequences batched into one pass (prefilled together, decoded
- * together). Not bit-identical to one process: the partial sums are added in a different order
- * than one dot product adds its terms.
+ * logit, for the tiny model and every weight type at hidden 896 (2 shards), and for 3 shards on an
+ * uneven split. Covers prefill in chunks, a sequence alone, and three sequences batched into one
+ * pass (prefilled together, decoded together). Not bit-identical to one process: the partial sums
+ * are added in a different order than one dot product adds its terms.
  */
-class TwoShardExactnessTest {
+class ShardExactnessTest {
   private static final int STEPS = 10;
   private static final int CHUNK = 16;
   private static final double TOLERANCE = 1e-5;
@@ -49,17 +50,42 @@ class TwoShardExactnessTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void twoShardsGiveWhatOneProcessGives(String name, Path llmDir) throws Exception {
+    compare(name, llmDir, 2);
+  }
+
+  /**
+   * Three shards of a model with 4 K/V heads: an uneven split (1, 1 and 2 K/V heads; 32, 32 and 64
+   * MLP columns) and a sum of three partials in rank order.
+   */
+  @Test
+  void threeShardsOnAnUnevenSplitGiveWhatOneProcessGives() throws Exception {
+    Path llmDir = CheckpointVariants.write(Path.of("target", "shard-startup-64"),
+        new RandomQwen2Checkpoint.Shape(64, 128, 1, 4, 4, 256, 512), 3).get("F32");
+    compare("three-shards", llmDir, 3);
+  }
+
+  private static void compare(String name, Path llmDir, int shards) throws Exception {
     Generation alone;
     try (DecoderModel model = DecoderModel.load(llmDir, CHUNK)) {
       alone = generate(model);
     }
     Generation sharded;
-    try (ShardWorkerProcess worker = ShardWorkerProcess.start(name, llmDir, 2, 1)) {
+    List<ShardWorkerProcess> workers = new ArrayList<>();
+    try {
+      List<ShardPeer> peers = new ArrayList<>();
+      for (int rank = 1; rank < shards; rank++) {
+        workers.add(ShardWorkerProcess.start(name, llmDir, shards, rank));
+        peers.add(new ShardPeer(rank, "127.0.0.1", workers.getLast().port()));
+      }
       ShardCoordinator coordinator = new ShardCoordinator(new ShardCoordinator.Settings(
-          2, List.of(worker.peer()), Duration.ofSeconds(60), Duration.ofSeconds(60), 256 << 20), ModelDigest.of(llmDir));
+          shards, peers, Duration.ofSeconds(60), Duration.ofSeconds(60), 256 << 20), ModelDigest.of(llmDir));
       try (DecoderModel model = DecoderModel.load(llmDir, CHUNK, coordinator)) {
         sharded = generate(model);
         assertTrue(coordinator.failure().isEmpty(), () -> coordinator.failure().get());
+      }
+    } finally {
+      for (ShardWorkerProcess worker : workers) {
+        worker.close();
       }
     }
     assertEquals(alone.logits.size(), sharded.logits.size());
@@ -79,8 +105,8 @@ class TwoShardExactnessTest {
     }
     assertArrayEquals(alone.tokens.stream().mapToInt(Integer::intValue).toArray(),
         sharded.tokens.stream().mapToInt(Integer::intValue).toArray(), name + ": greedy tokens");
-    System.out.printf("%s: %d logit vectors, %d tokens, largest difference %.3g of the largest logit%n",
-        name, alone.logits.size(), alone.tokens.size(), worst);
+    System.out.printf("%s, %d shards: %d logit vectors, %d tokens, largest difference %.3g of the largest logit%n",
+        name, shards, alone.logits.size(), alone.tokens.size(), worst);
   }
 
   /** Every logits vector and greedy token of: one prompt prefilled in chunks then decoded, and three batched. */
@@ -89,7 +115,8 @@ class TwoShardExactnessTest {
   private static Generation generate(DecoderModel model) {
     Generation g = new Generation(new ArrayList<>(), new ArrayList<>());
     SplittableRandom random = new SplittableRandom(7);
-    int[] single = random.ints(45, 0, 1000).toArray();
+    int tokens = Math.min(1000, model.vocabSize());
+    int[] single = random.ints(45, 0, tokens).toArray();
     try (KvCache kv = model.newKvCache()) {
       float[] logits = model.prefill(PromptRows.ofTokens(single), 0, single.length, 0, kv);
       for (int step = 0; step < STEPS; step++) {
@@ -98,7 +125,7 @@ class TwoShardExactnessTest {
       }
       record(g, logits);
     }
-    int[][] prompts = {random.ints(5, 0, 1000).toArray(), random.ints(37, 0, 1000).toArray(), random.ints(20, 0, 1000).toArray()};
+    int[][] prompts = {random.ints(5, 0, tokens).toArray(), random.ints(37, 0, tokens).toArray(), random.ints(20, 0, tokens).toArray()};
     int hidden = model.hiddenSize();
     List<KvCache> caches = new ArrayList<>();
     try {
