@@ -26,6 +26,9 @@ final class WorkerLink implements AutoCloseable {
   /** Queued when the stream ends: why. */
   private record Ended(Throwable cause) {}
 
+  /** Keepalive ping interval and timeout on the shard links (gRPC's client minimum is 10 s). */
+  static final int KEEPALIVE_SECONDS = 10;
+
   private final ShardPeer peer;
   private final ManagedChannel channel;
   private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
@@ -38,6 +41,10 @@ final class WorkerLink implements AutoCloseable {
     this.channel = NettyChannelBuilder.forAddress(peer.host(), peer.port())
         .usePlaintext()
         .maxInboundMessageSize(maxMessageBytes)
+        // An idle stream over a dead link or host sees no reset: keepalive pings make it end.
+        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(true)
         .build();
   }
 

@@ -15,7 +15,6 @@ import dev.varco.llm.transformer.KvCache;
 import dev.varco.llm.transformer.TransformerForward;
 import dev.varco.model.checkpoint.Qwen2TextConfig;
 import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +37,7 @@ class ShardKvReleaseTest {
     try (ParallelLoop loop = new ParallelLoop(1);
          ShardWorkerService worker = new ShardWorkerService(plan, ModelDigest.of(llmDir),
              sums -> new TransformerForward(weights, loop, sums))) {
-      Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(worker).build().start();
+      Server server = ShardWorkerMain.serve(new InetSocketAddress("127.0.0.1", 0), 1 << 20, worker);
       try (DecoderModel model = DecoderModel.load(llmDir, 16, new ShardCoordinator(new ShardCoordinator.Settings(2,
           List.of(new ShardPeer(1, "127.0.0.1", server.getPort())), Duration.ofSeconds(30), Duration.ofSeconds(30), 1 << 20),
           ModelDigest.of(llmDir)))) {

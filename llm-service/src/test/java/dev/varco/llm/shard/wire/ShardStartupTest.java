@@ -1,5 +1,7 @@
 package dev.varco.llm.shard.wire;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The start-up barrier: the coordinator does not load (so llm-service never turns ready) unless
@@ -71,5 +75,31 @@ class ShardStartupTest {
       assertTrue(e.getMessage().contains("this worker is rank 1 of 2")
           && e.getMessage().contains("the coordinator expects rank 1 of 3"), e.getMessage());
     }
+  }
+
+  /** A worker given settings it cannot use stops with status 2 and one line naming the setting. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "rank 0 | 2 | 0 | rank 0 is the coordinator",
+      "too many shards | 5 | 1 | the model has 4 key/value heads: it cannot be split over 5 shards",
+      "rank past the shards | 2 | 2 | varco.llm.shard.rank must be in [0, 2), got 2",
+      "shards not a number | two | 1 | varco.llm.shards=two is not a whole number"})
+  void aWorkerWithUnusableSettingsStopsNamingThem(String name, String shards, String rank, String message) throws Exception {
+    Path llmDir = models().get("F32");
+    ShardWorkerProcess.Exit exit = ShardWorkerProcess.runToExit(Map.of("varco.model.dir", llmDir.toAbsolutePath().toString(),
+        "varco.llm.shards", shards, "varco.llm.shard.rank", rank, "varco.llm.shard.port", "0"));
+    assertEquals(ShardWorkerMain.EXIT_BAD_SETTINGS, exit.status(), exit.output());
+    assertTrue(exit.output().contains("shard worker: " + message), exit.output());
+    assertFalse(exit.output().contains("\tat "), "no stack trace: " + exit.output());
+  }
+
+  @Test
+  void aWorkerWithoutAModelStopsNamingTheFolder() throws Exception {
+    Path missing = Path.of("target", "no-such-model").toAbsolutePath();
+    ShardWorkerProcess.Exit exit = ShardWorkerProcess.runToExit(Map.of("varco.model.dir", missing.toString(),
+        "varco.llm.shards", "2", "varco.llm.shard.rank", "1", "varco.llm.shard.port", "0"));
+    assertEquals(ShardWorkerMain.EXIT_BAD_SETTINGS, exit.status(), exit.output());
+    assertTrue(exit.output().contains(missing.toString()), exit.output());
+    assertFalse(exit.output().contains("\tat "), "no stack trace: " + exit.output());
   }
 }

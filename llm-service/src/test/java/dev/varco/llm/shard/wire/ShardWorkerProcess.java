@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,19 +45,13 @@ public final class ShardWorkerProcess implements AutoCloseable {
     Path logs = Path.of("target", "shard-logs").toAbsolutePath();
     Files.createDirectories(logs);
     Path log = logs.resolve(name + "-rank" + rank + "-" + System.nanoTime() + ".log");
-    List<String> command = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElse("java"),
-        "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-Xmx512m", "-XX:MaxDirectMemorySize=512m",
-        "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
-        "-Dvarco.llm.threads=1",
-        "-Dvarco.model.dir=" + modelDir.toAbsolutePath(),
-        "-Dvarco.llm.shards=" + shards,
-        "-Dvarco.llm.shard.rank=" + rank,
-        "-Dvarco.llm.shard.host=127.0.0.1",
-        "-Dvarco.llm.shard.port=" + port,
-        "-cp", System.getProperty("java.class.path"),
-        ShardWorkerMain.class.getName()));
+    List<String> command = command(Map.of(
+        "varco.llm.threads", "1",
+        "varco.model.dir", modelDir.toAbsolutePath().toString(),
+        "varco.llm.shards", Integer.toString(shards),
+        "varco.llm.shard.rank", Integer.toString(rank),
+        "varco.llm.shard.host", "127.0.0.1",
+        "varco.llm.shard.port", Integer.toString(port)));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<Integer> ready = new CompletableFuture<>();
     Thread pump = new Thread(() -> {
@@ -82,6 +77,38 @@ public final class ShardWorkerProcess implements AutoCloseable {
       process.destroyForcibly().waitFor();
       throw new IllegalStateException("shard worker " + name + " did not start: " + e.getMessage() + "\n" + tail(log), e);
     }
+  }
+
+  /** The java command line of a worker with these system properties. */
+  private static List<String> command(Map<String, String> properties) {
+    List<String> command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java"),
+        "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow", "-Xmx512m", "-XX:MaxDirectMemorySize=512m",
+        "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath()));
+    properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), ShardWorkerMain.class.getName()));
+    return command;
+  }
+
+  /** How a worker that was expected to stop on its own ended. */
+  record Exit(int status, String output) {}
+
+  /** Runs a worker with exactly these system properties until it exits (at most a minute). */
+  static Exit runToExit(Map<String, String> properties) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command(properties)).redirectErrorStream(true).start();
+    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return "(unreadable: " + e.getMessage() + ")";
+      }
+    });
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new IllegalStateException("the worker did not exit within a minute");
+    }
+    return new Exit(process.exitValue(), output.join());
   }
 
   public int port() {
