@@ -87,6 +87,11 @@ class ShardedServiceTest extends GrpcApiTest {
     GenerateOutcome before = generate(request(greedy(6), text("user", "Hello")));
     assertEquals(6, before.completion().getUsage().getCompletionTokens());
     given().get("/q/health/ready").then().statusCode(200);
+    // 2 layers x 2 reduce points per pass, for the warm-up, the prefill and 5 decode passes.
+    assertTrue(MetricsScrape.value("varco:shard_all_reduce_seconds_count") >= 4 * 7, "all-reduces counted");
+    double received = MetricsScrape.value("varco:shard_wire_bytes_total{direction=\"received\"}");
+    assertTrue(received > 0, "bytes received: " + received);
+    assertEquals(received, MetricsScrape.value("varco:shard_wire_bytes_total{direction=\"sent\"}"), "2 shards: a sum per partial");
 
     int port = Worker.process.port();
     String shard = "shard 1 (127.0.0.1:" + port + ")";

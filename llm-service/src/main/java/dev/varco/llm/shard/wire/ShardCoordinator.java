@@ -79,9 +79,16 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
   /** Caches used in a broken session: their workers' slices are gone. */
   private final java.util.Set<Long> stale = new java.util.HashSet<>();
 
+  private final ReduceObserver observer;
+
   public ShardCoordinator(Settings settings, String modelDigest) {
+    this(settings, modelDigest, ReduceObserver.NONE);
+  }
+
+  public ShardCoordinator(Settings settings, String modelDigest, ReduceObserver observer) {
     this.settings = settings;
     this.modelDigest = modelDigest;
+    this.observer = observer;
   }
 
   /**
@@ -225,6 +232,7 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
     ensureServing();
     ReducePoint wirePoint = point == Point.ATTENTION_OUTPUT ? ReducePoint.ATTENTION_OUTPUT : ReducePoint.MLP_OUTPUT;
     int floats = count * width;
+    long start = System.nanoTime();
     try {
       for (WorkerLink link : links) {
         Partial partial = link.nextPartial(settings.deadline(), layer, point.name());
@@ -241,6 +249,8 @@ public final class ShardCoordinator implements DecoderSharding, PartialSums {
         link.send(reduced);
       }
       reducesLeft--;
+      long bytes = (long) links.size() * floats * Float.BYTES;
+      observer.reduced(System.nanoTime() - start, bytes, bytes);
     } catch (ShardUnavailableException e) {
       throw broken(e);
     } catch (IllegalArgumentException e) {
