@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Every {@code varco.*} key this service reads; documented in llm-service/README.md. */
@@ -71,6 +72,34 @@ public interface LlmServiceConfig {
     int maxImages();
 
     Recovery recovery();
+
+    /** Tensor-parallel shards of the decoder: 1 = this process holds it whole. */
+    @WithDefault("1")
+    int shards();
+
+    Shard shard();
+  }
+
+  /** This process's place among the decoder's tensor-parallel shards (read when shards > 1). */
+  interface Shard {
+    /** 0 = the coordinator (this service); workers (1 .. shards-1) run the shard worker entry point. */
+    @WithDefault("0")
+    int rank();
+
+    /** host:port of every worker, ranks 1 .. shards-1 in order. */
+    Optional<List<String>> peers();
+
+    /** Start-up barrier: how long the coordinator waits for every worker to load and answer. */
+    @WithDefault("10m")
+    Duration joinTimeout();
+
+    /** How long a reduce waits for a worker's partial sum (and a rejoin for its answer) before the shard counts as lost. */
+    @WithDefault("30s")
+    Duration deadline();
+
+    /** Largest message on the shard streams (input rows or partial sums of one pass). */
+    @WithDefault("268435456")
+    int maxMessageBytes();
   }
 
   /** What the engine does after something is thrown on the model thread. */

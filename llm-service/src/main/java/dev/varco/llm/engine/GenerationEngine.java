@@ -2,6 +2,7 @@ package dev.varco.llm.engine;
 
 import dev.varco.llm.config.LlmServiceConfig;
 import dev.varco.llm.model.DecodeLoop;
+import dev.varco.llm.model.DecoderSharding;
 import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.model.SamplingSettings;
 import dev.varco.llm.model.TokenSampler;
@@ -17,6 +18,7 @@ import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -76,6 +78,7 @@ public class GenerationEngine {
   private volatile String loadFailure;
   private volatile String fault;
   private KvMemoryBudget kvBudget;
+  private Function<Path, DecoderSharding> sharding;
   private volatile LoadedModel model;
   private volatile PromptPreparer preparer;
   private volatile Instant loadedAt;
@@ -87,6 +90,8 @@ public class GenerationEngine {
     kvBudget = KvMemoryBudget.resolve(config.llm().kvCache().maxBytes().map(MemorySize::asLongValue),
         config.llm().kvCache().directMemoryHeadroom().asLongValue(), limit);
     LOG.infof("KV budget %s (direct-memory limit: %s)", MemoryAmount.format(kvBudget.bytes()), limit.source());
+    // Refuses to start when the shard settings do not make a coordinator.
+    sharding = DecoderShards.fromConfig(config.llm(), registry);
     metrics = new EngineMetrics(registry, servedName(config.model().dir()));
     statsLog = EngineStatsLog.start(metrics, config.llm().statsLogInterval());
     preparation = Executors.newVirtualThreadPerTaskExecutor();
@@ -304,8 +309,8 @@ public class GenerationEngine {
     LOG.infof("loading model directory %s", modelDir);
     long start = System.nanoTime();
     workDir = WorkDirectory.create(config.llm().workDir());
-    LoadedModel loaded =
-        LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength());
+    LoadedModel loaded = LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength(),
+        sharding);
     model = loaded;
     preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), kvBudget.bytes());
     // Readiness means a token can be decoded, not merely that files were mapped.

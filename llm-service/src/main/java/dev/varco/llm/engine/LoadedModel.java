@@ -3,6 +3,7 @@ package dev.varco.llm.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.varco.llm.model.DecoderModel;
+import dev.varco.llm.model.DecoderSharding;
 import dev.varco.llm.text.ChatTemplate;
 import dev.varco.llm.text.PromptTokenizer;
 import dev.varco.model.manifest.InvalidModelDirectoryException;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Everything read from a model directory that generation needs: the manifest, the decoder,
@@ -41,8 +43,10 @@ public final class LoadedModel implements AutoCloseable {
 
   /**
    * @param contextCap optional upper bound below the model's own limit
+   * @param sharding the decoder's tensor-parallel sharding for its folder, or null for one process
    */
-  public static LoadedModel load(Path modelDir, Path workDir, int prefillChunkRows, Optional<Integer> contextCap) {
+  public static LoadedModel load(Path modelDir, Path workDir, int prefillChunkRows, Optional<Integer> contextCap,
+      Function<Path, DecoderSharding> sharding) {
     ModelManifest manifest = ModelManifestIO.read(modelDir);
     ModelManifest.Llm llm = manifest.llm();
     Path llmDir = modelDir.resolve(llm.dir());
@@ -59,7 +63,7 @@ public final class LoadedModel implements AutoCloseable {
         PromptTokenizer.load(llmDir.resolve("tokenizer.json"), workDir, template, llm.imageTokenId(), llm.eosTokenIds());
     DecoderModel decoder;
     try {
-      decoder = DecoderModel.load(llmDir, prefillChunkRows);
+      decoder = DecoderModel.load(llmDir, prefillChunkRows, sharding == null ? null : sharding.apply(llmDir));
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;

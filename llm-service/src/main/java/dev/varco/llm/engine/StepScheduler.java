@@ -4,6 +4,7 @@ import dev.varco.llm.model.DecodingSequence;
 import dev.varco.llm.model.FinishReason;
 import dev.varco.llm.model.GenerationResult;
 import dev.varco.llm.model.SampledToken;
+import dev.varco.llm.model.ShardUnavailableException;
 import dev.varco.llm.transformer.SequenceRows;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -73,6 +74,9 @@ final class StepScheduler {
     this.endOfTurnTokens = new HashSet<>(model.manifest().llm().eosTokenIds());
   }
 
+  /** How often an idle scheduler of a sharded decoder checks that its shards are still there. */
+  private static final long SHARD_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
   /**
    * Schedules until {@code stopping} turns true or the thread is interrupted (returns null), or until
    * anything, an {@link Error} included, is thrown on this thread (returns it). Either way every
@@ -86,6 +90,7 @@ final class StepScheduler {
         ready.drainTo(waiting);
         dropCancelledWaiting();
         pool.evictExpired(System.nanoTime());
+        model.decoder().checkShards();
         admit();
         if (running.isEmpty()) {
           if (!awaitWork()) {
@@ -130,10 +135,17 @@ final class StepScheduler {
     ModelThreadFault.bestEffort(pool::close);
   }
 
-  /** Blocks until a request is ready or an idle buffer expires; false when interrupted. */
+  /**
+   * Blocks until a request is ready or an idle buffer expires (with shards: at most 500 ms, to
+   * notice a lost one); false when interrupted.
+   */
   private boolean awaitWork() {
     try {
       long untilExpiry = pool.nanosUntilNextExpiry(System.nanoTime());
+      if (model.decoder().isSharded()) {
+        // Wake up now and then to notice a lost shard while idle.
+        untilExpiry = untilExpiry < 0 ? SHARD_CHECK_NANOS : Math.min(untilExpiry, SHARD_CHECK_NANOS);
+      }
       PreparedJob job = untilExpiry < 0 ? ready.take() : ready.poll(untilExpiry, TimeUnit.NANOSECONDS);
       if (job != null) {
         waiting.add(job);
@@ -247,6 +259,10 @@ final class StepScheduler {
     float[][] logits;
     try {
       logits = model.decoder().forward(batch, input);
+    } catch (ShardUnavailableException e) {
+      // A lost shard breaks every pass, not just this one: a model-thread fault (requests fail
+      // with UNAVAILABLE, readiness down, KV dropped; recovery rejoins the shards).
+      throw e;
     } catch (RuntimeException e) {
       LOG.errorf(e, "a forward pass over %d requests failed on the model thread", planned.size());
       for (RunningRequest request : planned) {

@@ -42,9 +42,12 @@ public final class DecoderModel implements AutoCloseable {
   private final int vocabSize;
   private final int prefillChunkRows;
   private final KvFootprint kvFootprint;
+  private final DecoderSharding sharding;
 
-  private DecoderModel(TransformerForward forward, ParallelLoop loop, AbstractTensor tokenEmbeddings, int prefillChunkRows) {
+  private DecoderModel(TransformerForward forward, ParallelLoop loop, AbstractTensor tokenEmbeddings, int prefillChunkRows,
+      DecoderSharding sharding) {
     this.forward = forward;
+    this.sharding = sharding;
     this.loop = loop;
     this.hiddenSize = forward.hiddenSize();
     this.vocabSize = forward.vocabSize();
@@ -64,6 +67,26 @@ public final class DecoderModel implements AutoCloseable {
    * @param prefillChunkRows prompt rows per forward pass during prefill (1 = token by token)
    */
   public static DecoderModel load(Path llmDir, int prefillChunkRows) {
+    return load(llmDir, prefillChunkRows, null);
+  }
+
+  /**
+   * Loads rank 0 of a tensor-parallel decoder: {@code sharding} (null: the whole decoder here)
+   * picks this rank's slice of the weights and adds up the ranks' partial sums; closed with the
+   * model, or here when loading fails.
+   */
+  public static DecoderModel load(Path llmDir, int prefillChunkRows, DecoderSharding sharding) {
+    try {
+      return loadModel(llmDir, prefillChunkRows, sharding);
+    } catch (RuntimeException | Error e) {
+      if (sharding != null) {
+        sharding.close();
+      }
+      throw e;
+    }
+  }
+
+  private static DecoderModel loadModel(Path llmDir, int prefillChunkRows, DecoderSharding sharding) {
     if (prefillChunkRows < 1) {
       throw new IllegalArgumentException("prefillChunkRows must be >= 1, got " + prefillChunkRows);
     }
@@ -74,16 +97,25 @@ public final class DecoderModel implements AutoCloseable {
       throw new UncheckedIOException("cannot read " + llmDir.resolve("config.json"), e);
     }
     DecoderWeights weights = DecoderWeights.open(llmDir, config);
+    if (sharding != null) {
+      try {
+        weights = sharding.slice(weights);
+      } catch (RuntimeException | Error e) {
+        weights.close();
+        throw e;
+      }
+    }
     ParallelLoop loop = new ParallelLoop(configuredThreads());
-    TransformerForward forward = new TransformerForward(weights, loop, PartialSums.NONE);
-    return new DecoderModel(forward, loop, weights.embeddings(), prefillChunkRows);
+    TransformerForward forward =
+        new TransformerForward(weights, loop, sharding == null ? PartialSums.NONE : sharding.partialSums());
+    return new DecoderModel(forward, loop, weights.embeddings(), prefillChunkRows, sharding);
   }
 
   /**
    * Kernel threads: {@code varco.llm.threads} (system property, or the {@code VARCO_LLM_THREADS}
    * environment variable), default all available processors.
    */
-  static int configuredThreads() {
+  public static int configuredThreads() {
     String configured = System.getProperty("varco.llm.threads", System.getenv("VARCO_LLM_THREADS"));
     int threads = configured == null || configured.isBlank()
         ? Runtime.getRuntime().availableProcessors()
@@ -181,9 +213,27 @@ public final class DecoderModel implements AutoCloseable {
     return forward.forward(sequences, rows);
   }
 
+  /**
+   * Throws {@link ShardUnavailableException} when this decoder is split over shards and one is
+   * known to be lost; nothing for a decoder held whole.
+   */
+  public void checkShards() {
+    if (sharding != null) {
+      sharding.checkShards();
+    }
+  }
+
+  /** Whether the decoder is split over tensor-parallel shards. */
+  public boolean isSharded() {
+    return sharding != null;
+  }
+
   @Override
   public void close() {
     loop.close();
     forward.close();
+    if (sharding != null) {
+      sharding.close();
+    }
   }
 }

@@ -47,10 +47,17 @@ public final class DecoderWeights implements AutoCloseable {
   private final Layer[] layers;
   private final float[] finalNorm;
   private final WeightMatrix outputHead;
+  /** Attention heads, K/V heads and MLP columns held here: the whole layer, or a shard's slice. */
+  private final int heads;
+  private final int kvHeads;
+  private final int intermediateSize;
 
   private DecoderWeights(Qwen2TextConfig config, WeightLoader loader) {
     this.config = config;
     this.loader = loader;
+    this.heads = config.numAttentionHeads();
+    this.kvHeads = config.numKeyValueHeads();
+    this.intermediateSize = config.intermediateSize();
     this.embeddings = loader.load("model.embed_tokens.weight");
     this.layers = new Layer[config.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
@@ -75,6 +82,31 @@ public final class DecoderWeights implements AutoCloseable {
         : matrix("lm_head.weight");
   }
 
+  private DecoderWeights(DecoderWeights full, int heads, int kvHeads, int intermediateSize, Layer[] layers) {
+    this.config = full.config;
+    this.loader = full.loader;
+    this.embeddings = full.embeddings;
+    this.finalNorm = full.finalNorm;
+    this.outputHead = full.outputHead;
+    this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.intermediateSize = intermediateSize;
+    this.layers = layers;
+  }
+
+  /**
+   * A tensor-parallel shard's weights: {@code layers} hold {@code heads} attention heads with
+   * their {@code kvHeads} K/V heads and {@code intermediateSize} MLP columns of every layer; the
+   * rest (config, embeddings, norms, lm_head, the open files) is this one's. Closing either
+   * closes the files.
+   */
+  public DecoderWeights slice(int heads, int kvHeads, int intermediateSize, Layer[] layers) {
+    if (layers.length != this.layers.length) {
+      throw new IllegalArgumentException("a slice has " + this.layers.length + " layers, got " + layers.length);
+    }
+    return new DecoderWeights(this, heads, kvHeads, intermediateSize, layers.clone());
+  }
+
   /** Opens the safetensors of {@code llmDir} as described by its {@code config.json}. */
   public static DecoderWeights open(Path llmDir, Qwen2TextConfig config) {
     return new DecoderWeights(config, SafeTensorSupport.loadWeights(llmDir.toFile()));
@@ -86,6 +118,18 @@ public final class DecoderWeights implements AutoCloseable {
 
   public Layer layer(int index) {
     return layers[index];
+  }
+
+  public int heads() {
+    return heads;
+  }
+
+  public int kvHeads() {
+    return kvHeads;
+  }
+
+  public int intermediateSize() {
+    return intermediateSize;
   }
 
   public int layerCount() {

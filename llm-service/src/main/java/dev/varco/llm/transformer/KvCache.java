@@ -16,6 +16,10 @@ import java.util.List;
  */
 public final class KvCache implements AutoCloseable {
   public static final int PAGE_POSITIONS = 64;
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Unique in this process: tensor-parallel shards name the sequence's cache slices by it. */
+  private final long id = IDS.incrementAndGet();
 
   private final int layers;
   private final int kvWidth;
@@ -37,6 +41,14 @@ public final class KvCache implements AutoCloseable {
 
   private static long pageBytes(int layers, int kvWidth) {
     return (long) layers * 2 * PAGE_POSITIONS * kvWidth * Float.BYTES;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   /** Positions the allocated pages cover. */

@@ -15,6 +15,13 @@ public interface PartialSums {
     MLP_OUTPUT
   }
 
+  /**
+   * Called once at the start of every forward pass, before the first layer, with the pass's
+   * sequences and input rows ({@code total} rows): a coordinator of shards sends them to the other
+   * ranks here, so they run the same pass.
+   */
+  default void beginPass(java.util.List<SequenceRows> sequences, float[] rows, int total) {}
+
   /** Replaces {@code rows[0 .. count*width)} by its sum over all ranks. */
   void allReduce(int layer, Point point, float[] rows, int count, int width);
 }

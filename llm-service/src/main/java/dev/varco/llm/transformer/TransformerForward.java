@@ -64,13 +64,13 @@ public final class TransformerForward implements AutoCloseable {
     this.scratch = new MatMul.Scratch(loop);
     this.sums = sums;
     this.hidden = c.hiddenSize();
-    this.heads = c.numAttentionHeads();
-    this.kvHeads = c.numKeyValueHeads();
+    this.heads = weights.heads();
+    this.kvHeads = weights.kvHeads();
     this.headDim = c.headDim();
     this.qWidth = heads * headDim;
     this.kvWidth = kvHeads * headDim;
     this.qkvWidth = qWidth + 2 * kvWidth;
-    this.intermediate = c.intermediateSize();
+    this.intermediate = weights.intermediateSize();
     this.vocab = weights.outputHead().rows();
     this.contextLength = c.maxPositionEmbeddings();
     this.eps = (float) c.rmsNormEps();
@@ -131,6 +131,7 @@ public final class TransformerForward implements AutoCloseable {
       }
     }
     ensureScratch(total);
+    sums.beginPass(sequences, rows, total);
     QueryBlocks blocks = QueryBlocks.of(sequences, heads, kvHeads);
     for (int layer = 0; layer < weights.layerCount(); layer++) {
       layer(layer, weights.layer(layer), sequences, rows, total, rowSequence, rowPosition, blocks);

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * together) get exactly the logits, hence the greedy tokens, each gets alone: at hidden 896, for
  * every weight type.
  */
-class BatchedDecodeTest {
+public class BatchedDecodeTest {
   private static final int STEPS = 12;
 
   @ParameterizedTest
@@ -63,7 +63,8 @@ class BatchedDecodeTest {
     }
   }
 
-  private static float[] concatPrompts(DecoderModel model, int[][] prompts) {
+  /** The prompts' token embedding rows, one after another (the input of one batched pass). */
+  public static float[] concatPrompts(DecoderModel model, int[][] prompts) {
     int hidden = model.hiddenSize();
     int total = 0;
     for (int[] p : prompts) {
@@ -92,7 +93,7 @@ class BatchedDecodeTest {
     return out;
   }
 
-  static int argmax(float[] logits) {
+  public static int argmax(float[] logits) {
     int best = 0;
     for (int i = 1; i < logits.length; i++) {
       if (logits[i] > logits[best]) {

@@ -14,13 +14,13 @@ import java.util.Optional;
  * (the same random values), and Jlama's Q8 and Q4 blocks quantized from the BF16 one by Jlama's own
  * offline quantizer (embeddings kept BF16, as model-tools writes them).
  */
-final class CheckpointVariants {
-  static final String[] TYPES = {"F32", "BF16", "Q8", "Q4"};
+public final class CheckpointVariants {
+  public static final String[] TYPES = {"F32", "BF16", "Q8", "Q4"};
 
   private CheckpointVariants() {}
 
   /** Writes (or reuses, when complete) {@code root/<type>/} for every type; returns type -> folder. */
-  static Map<String, Path> write(Path root, RandomQwen2Checkpoint.Shape shape, long seed) throws IOException {
+  public static Map<String, Path> write(Path root, RandomQwen2Checkpoint.Shape shape, long seed) throws IOException {
     Map<String, Path> dirs = new LinkedHashMap<>();
     for (String type : TYPES) {
       dirs.put(type, root.resolve(type));
