@@ -245,7 +245,28 @@ public final class MatMul {
       c3 = x.fma(FloatVector.fromArray(S, panel, w3 + i), c3);
     }
     int r = m * ldc + cCol + p;
-    storeSums(c0, c1, c2, c3, c, r);
+    if (LaneSums.PACKED) {
+      // LaneSums.sum4 written out, as in tile4x4: a call taking vectors that C2 does not inline
+      // boxes them (JFR showed this tile allocating on every step).
+      VectorShuffle<Float> swap = LaneSums.SWAP_8;
+      VectorMask<Float> bit = LaneSums.BIT_8;
+      FloatVector d0 = c0.blend(c2, bit).add(c0.rearrange(swap).blend(c2.rearrange(swap), bit));
+      FloatVector d1 = c1.blend(c3, bit).add(c1.rearrange(swap).blend(c3.rearrange(swap), bit));
+      swap = LaneSums.SWAP_4;
+      bit = LaneSums.BIT_4;
+      FloatVector e = d0.blend(d1, bit).add(d0.rearrange(swap).blend(d1.rearrange(swap), bit));
+      e = e.add(e.rearrange(LaneSums.SWAP_2));
+      e = e.add(e.rearrange(LaneSums.SWAP_1));
+      c[r] = e.lane(0);
+      c[r + 1] = e.lane(4);
+      c[r + 2] = e.lane(8);
+      c[r + 3] = e.lane(12);
+    } else {
+      c[r] = LaneSums.sum(c0);
+      c[r + 1] = LaneSums.sum(c1);
+      c[r + 2] = LaneSums.sum(c2);
+      c[r + 3] = LaneSums.sum(c3);
+    }
     if (bound < k) {
       for (int j = 0; j < TILE; j++) {
         c[r + j] = tail(c[r + j], a, a0, panel, (p + j) * k, bound, k);
@@ -296,22 +317,6 @@ public final class MatMul {
       sum = Math.fma(a[aOffset + i], w[wOffset + i], sum);
     }
     return sum;
-  }
-
-  /** {@code c[at + j] = sum of c<j>'s lanes}, for j < 4. */
-  private static void storeSums(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] c, int at) {
-    if (LaneSums.PACKED) {
-      FloatVector sums = LaneSums.sum4(c0, c1, c2, c3);
-      c[at] = sums.lane(0);
-      c[at + 1] = sums.lane(4);
-      c[at + 2] = sums.lane(8);
-      c[at + 3] = sums.lane(12);
-    } else {
-      c[at] = LaneSums.sum(c0);
-      c[at + 1] = LaneSums.sum(c1);
-      c[at + 2] = LaneSums.sum(c2);
-      c[at + 3] = LaneSums.sum(c3);
-    }
   }
 
   private static VectorMask<Float> lanes(int from, int count) {
