@@ -57,13 +57,9 @@ class DecompressionBombsGrpcTest {
     ServiceReadiness.await();
   }
 
-  private int encodedTokens(byte[] image) {
-    return EncodeCall.tokens(vision, image, "bomb");
-  }
-
   private Status refusal(String name) {
     try {
-      return Status.OK.withDescription(encodedTokens(BombCorpus.files().get(name)) + " tokens");
+      return Status.OK.withDescription(EncodeCall.tokens(vision, BombCorpus.committed(name), name) + " tokens");
     } catch (StatusRuntimeException e) {
       return e.getStatus();
     }
@@ -77,8 +73,8 @@ class DecompressionBombsGrpcTest {
 
   @Test
   void eachBombIsRefusedOrBoundedAndOrdinaryImagesStillEncode() {
-    assertEquals(1485, encodedTokens(TestImages.png(384, 384)));
-    assertEquals(2929, encodedTokens(TestImages.jpeg(640, 480)));
+    assertEquals(1485, EncodeCall.tokens(vision, TestImages.png(384, 384), "bomb"));
+    assertEquals(2929, EncodeCall.tokens(vision, TestImages.jpeg(640, 480), "bomb"));
     double refusedBefore = MetricsScrape.value("varco_vision_decode_budget_refusals_total");
 
     // The full bucket admits the first 33.5 MP bomb.
@@ -97,8 +93,8 @@ class DecompressionBombsGrpcTest {
 
     // 4.2 MP is an ordinary size: admitted although the budget is spent.
     assertEquals(Status.Code.OK, refusal("rgb8-2048x2048.png").getCode());
-    assertEquals(1485, encodedTokens(TestImages.encode(TestImages.noise(384, 384, 3), "png")), "still encoding after the bombs");
-    assertEquals(2929, encodedTokens(TestImages.encode(TestImages.noise(640, 480, 4), "jpeg")));
+    assertEquals(1485, EncodeCall.tokens(vision, TestImages.encode(TestImages.noise(384, 384, 3), "png"), "after"), "still encoding after the bombs");
+    assertEquals(2929, EncodeCall.tokens(vision, TestImages.encode(TestImages.noise(640, 480, 4), "jpeg"), "after"));
     assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.newBuilder().build()).getStatus());
 
     assertEquals(8, MetricsScrape.value("varco_vision_decode_budget_refusals_total") - refusedBefore, 0.01);

@@ -3,6 +3,7 @@ package dev.varco.vision.image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,18 @@ public final class BombCorpus {
     byte[] jpeg = files.get("grey8-2400x2400.jpg");
     files.put("truncated-grey8-2400x2400.jpg", Arrays.copyOf(jpeg, jpeg.length * 2 / 3));
     return files;
+  }
+
+  /** The committed copy of corpus file {@code name} (what the tests send). */
+  public static byte[] committed(String name) {
+    try (InputStream in = BombCorpus.class.getResourceAsStream("/fixtures/bombs/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing corpus file " + name + "; regenerate the corpus (see BombCorpus)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static void main(String[] args) throws IOException {

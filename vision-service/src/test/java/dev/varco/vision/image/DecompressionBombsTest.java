@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,23 +40,12 @@ class DecompressionBombsTest {
     EXPECTED.put("truncated-grey8-2400x2400.jpg", "JPEG image is corrupt or truncated");
   }
 
-  static byte[] corpusFile(String name) {
-    try (InputStream in = DecompressionBombsTest.class.getResourceAsStream("/fixtures/bombs/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing corpus file " + name + "; regenerate it with BombCorpus");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
   void theCommittedCorpusHasEveryGeneratedFileAndEachIsSmall() {
     Map<String, byte[]> generated = BombCorpus.files();
     assertEquals(EXPECTED.keySet(), generated.keySet());
     for (String name : generated.keySet()) {
-      byte[] committed = corpusFile(name);
+      byte[] committed = BombCorpus.committed(name);
       assertTrue(committed.length < 70_000, name + " is " + committed.length + " bytes");
     }
   }
@@ -66,7 +53,7 @@ class DecompressionBombsTest {
   @Test
   void eachBombIsRefusedWithItsReasonOrDecodesToItsDeclaredSize() {
     for (Map.Entry<String, String> entry : EXPECTED.entrySet()) {
-      byte[] file = corpusFile(entry.getKey());
+      byte[] file = BombCorpus.committed(entry.getKey());
       String expected = entry.getValue();
       if (expected.matches("\\d+x\\d+")) {
         long declared = DECODER.declaredPixels(file);
@@ -87,7 +74,7 @@ class DecompressionBombsTest {
       RuntimeException stop = new IllegalStateException("budget spent");
       AtomicInteger asked = new AtomicInteger();
       RuntimeException thrown = assertThrows(RuntimeException.class,
-          () -> DECODER.decode(corpusFile(name), () -> asked.incrementAndGet() >= 3 ? stop : null), name);
+          () -> DECODER.decode(BombCorpus.committed(name), () -> asked.incrementAndGet() >= 3 ? stop : null), name);
       assertSame(stop, thrown, name);
       assertEquals(3, asked.get(), name + ": asked until it said stop, then never again");
     }
@@ -95,7 +82,7 @@ class DecompressionBombsTest {
 
   @Test
   void tilingStopsBetweenResizesOnceTheCutoffSaysSo() {
-    RgbImage image = DECODER.decode(corpusFile("rgb8-2048x2048.png"));
+    RgbImage image = DECODER.decode(BombCorpus.committed("rgb8-2048x2048.png"));
     List<GridPinpoint> pinpoints = new java.util.ArrayList<>();
     for (int i = 1; i <= 6; i++) {
       for (int j = 1; j <= 6; j++) {
