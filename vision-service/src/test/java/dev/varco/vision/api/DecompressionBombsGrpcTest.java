@@ -82,7 +82,7 @@ class DecompressionBombsGrpcTest {
     assertTrue(first.isOk() || first.getDescription().contains("(varco.vision.max-decode-time)"), first.toString());
     // The bucket is spent: every image over the always-admitted size is refused before it is queued.
     for (String name : Set.of("palette1-8192x4096.png", "grey8-4096x4096.png", "rgba16-2896x2896.png",
-        "interlaced-grey1-5792x5792.png", "grey8-2400x2400.jpg", "short-data-5792x5792.png",
+        "interlaced-grey1-5792x5792.png", "grey8-2400x2400.jpg", "progressive-grey8-4096x4096.jpg", "short-data-5792x5792.png",
         "bad-deflate-5792x5792.png", "truncated-grey8-2400x2400.jpg")) {
       assertRefused(name, Status.Code.RESOURCE_EXHAUSTED, BUDGET_SPENT);
     }
@@ -97,6 +97,6 @@ class DecompressionBombsGrpcTest {
     assertEquals(2929, EncodeCall.tokens(vision, TestImages.encode(TestImages.noise(640, 480, 4), "jpeg"), "after"));
     assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.newBuilder().build()).getStatus());
 
-    assertEquals(8, MetricsScrape.value("varco_vision_decode_budget_refusals_total") - refusedBefore, 0.01);
+    assertEquals(9, MetricsScrape.value("varco_vision_decode_budget_refusals_total") - refusedBefore, 0.01);
   }
 }

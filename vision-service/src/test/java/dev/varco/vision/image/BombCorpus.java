@@ -10,8 +10,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * The seed corpus of decompression bombs inside the pixel limits: files of a few kilobytes that
@@ -35,7 +41,8 @@ public final class BombCorpus {
     files.put("rgba16-2896x2896.png", zeroPng(2896, 2896, 6, 16, false)); // 8.4 MP, 8 bytes a pixel
     files.put("interlaced-grey1-5792x5792.png", zeroPng(5792, 5792, 0, 1, true)); // Adam7: 7 passes
     files.put("grey1-8192x8192.png", zeroPng(8192, 8192, 0, 1, false)); // 67 MP: over the pixel limit
-    files.put("grey8-2400x2400.jpg", flatJpeg(2400, 2400)); // 5.8 MP grey JPEG
+    files.put("grey8-2400x2400.jpg", flatJpeg(2400, 2400, false)); // 5.8 MP grey JPEG
+    files.put("progressive-grey8-4096x4096.jpg", flatJpeg(4096, 4096, true)); // 16.8 MP in several scans
     files.put("truncated-grey1-5792x5792.png", Arrays.copyOf(grey1, grey1.length / 2));
     files.put("short-data-5792x5792.png", HostileImages.pngDeclaring(5792, 5792)); // data for ~60 rows
     files.put("bad-deflate-5792x5792.png", badDeflatePng(5792, 5792));
@@ -118,16 +125,31 @@ public final class BombCorpus {
     putInt(ihdr, 4, height);
     ihdr[8] = 1;
     byte[] garbage = new byte[4096];
-    new java.util.Random(16).nextBytes(garbage);
+    new Random(16).nextBytes(garbage);
     garbage[0] = 0x78; // a zlib header, then noise
     garbage[1] = (byte) 0x9C;
     return HostileImages.png(HostileImages.chunk("IHDR", ihdr), HostileImages.chunk("IDAT", garbage),
         HostileImages.chunk("IEND", new byte[0]));
   }
 
-  private static byte[] flatJpeg(int width, int height) {
+  private static byte[] flatJpeg(int width, int height, boolean progressive) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
-    return TestImages.encode(image, "jpeg");
+    if (!progressive) {
+      return TestImages.encode(image, "jpeg");
+    }
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ImageWriteParam param = writer.getDefaultWriteParam();
+    param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+      writer.setOutput(stream);
+      writer.write(null, new IIOImage(image, null, null), param);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
   }
 
   private static void putInt(byte[] b, int at, long value) {

@@ -32,6 +32,7 @@ class DecompressionBombsTest {
     EXPECTED.put("rgba16-2896x2896.png", "2896x2896");
     EXPECTED.put("interlaced-grey1-5792x5792.png", "5792x5792");
     EXPECTED.put("grey8-2400x2400.jpg", "2400x2400");
+    EXPECTED.put("progressive-grey8-4096x4096.jpg", "4096x4096");
     EXPECTED.put("grey1-8192x8192.png",
         "image is 8192x8192 = 67108864 pixels, over the limit of 33554432 decoded pixels per image (varco.vision.max-image-pixels)");
     EXPECTED.put("truncated-grey1-5792x5792.png", "PNG image is corrupt or truncated: chunk IDAT declares");
@@ -70,7 +71,7 @@ class DecompressionBombsTest {
   @Test
   void decodingStopsWithinAFewRowsOnceTheCutoffSaysSo() {
     for (String name : List.of("grey1-5792x5792.png", "interlaced-grey1-5792x5792.png", "rgba16-2896x2896.png",
-        "grey8-2400x2400.jpg", "palette1-8192x4096.png")) {
+        "grey8-2400x2400.jpg", "progressive-grey8-4096x4096.jpg", "palette1-8192x4096.png")) {
       RuntimeException stop = new IllegalStateException("budget spent");
       AtomicInteger asked = new AtomicInteger();
       RuntimeException thrown = assertThrows(RuntimeException.class,
