@@ -22,6 +22,8 @@ public final class EngineMetrics implements BatchObserver {
   private final Counter tiles;
   private final DistributionSummary batchTiles;
   private final DistributionSummary batchImages;
+  private final Counter decodeBudgetRefusals;
+  private final Counter decodeCutoffs;
 
   public EngineMetrics(MeterRegistry registry, EmbeddingCache cache, InFlightEncodes inFlight,
       IntSupplier waitingImages, IntSupplier waitingTiles) {
@@ -34,6 +36,12 @@ public final class EngineMetrics implements BatchObserver {
     batchLatency = Timer.builder("varco.vision.encoder.batch")
         .description("One encoder call on a cross-request batch of tiles")
         .publishPercentileHistogram()
+        .register(registry);
+    decodeBudgetRefusals = Counter.builder("varco.vision.decode.budget.refusals")
+        .description("Images refused because the decoded-pixel budget per second was spent")
+        .register(registry);
+    decodeCutoffs = Counter.builder("varco.vision.decode.cutoffs")
+        .description("Images whose decoding was stopped at varco.vision.max-decode-time")
         .register(registry);
     tiles = Counter.builder("varco.vision.tiles")
         .description("Tiles run through the encoder, base tiles included")
@@ -82,6 +90,14 @@ public final class EngineMetrics implements BatchObserver {
     batchTiles.record(tileCount);
     batchImages.record(images);
     batchLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void decodeBudgetRefused() {
+    decodeBudgetRefusals.increment();
+  }
+
+  void decodeCutOff() {
+    decodeCutoffs.increment();
   }
 
   void imageEncoded(long nanos) {

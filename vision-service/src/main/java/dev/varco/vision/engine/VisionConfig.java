@@ -25,6 +25,32 @@ public interface VisionConfig {
   @WithDefault("200")
   double maxImageAspectRatio();
 
+  /**
+   * Decoded pixels per second across all requests (a token bucket charged from each image's header
+   * at admission); an image larger than decode-pixels-always-admitted that finds the budget spent
+   * gets RESOURCE_EXHAUSTED. 0 turns the budget off.
+   */
+  @WithDefault("8388608")
+  long decodePixelsPerSecond();
+
+  /** Most pixels the decode budget holds at once (its burst); at least max-image-pixels. */
+  @WithDefault("33554432")
+  long decodePixelsBurst();
+
+  /**
+   * Images of at most this many pixels are admitted even when the decode budget is spent (they are
+   * still charged, so they delay larger ones). Default: the largest anyres canvas, 2304x2304.
+   */
+  @WithDefault("5308416")
+  long decodePixelsAlwaysAdmitted();
+
+  /**
+   * Longest time one image may spend being decoded, resized and tiled; decoding stops within a few
+   * rows once it is spent (RESOURCE_EXHAUSTED). 0 = no limit.
+   */
+  @WithDefault("10s")
+  Duration maxDecodeTime();
+
   /** auto | cpu | cuda: auto tries CUDA and falls back to the CPU; cuda fails start-up when CUDA cannot load. */
   @WithDefault("auto")
   ExecutionProvider executionProvider();

@@ -30,8 +30,12 @@ import org.jboss.logging.Logger;
  * <ol>
  *   <li>the embedding cache and single flight: a known image is answered at once, an image being
  *       encoded for another request is shared;
- *   <li>a bounded queue in front of {@code workers} threads that decode and tile; a full queue is
- *       refused at once instead of letting latency grow without bound;
+ *   <li>admission: the header's pixel count is checked against the per-image limit and charged to
+ *       the decoded-pixel budget per second ({@link DecodePixelBudget});
+ *   <li>a bounded queue in front of {@code workers} threads that decode and tile (images larger
+ *       than decode-pixels-always-admitted have a queue and a thread of their own, so an ordinary
+ *       image never waits behind one); a full queue is refused at once instead of letting latency
+ *       grow without bound; preprocessing stops early past max-decode-time or once nobody waits;
  *   <li>the {@link TileBatcher}'s single encoder thread, which batches tiles across requests, then
  *       {@code workers} threads that pack the features and fill the cache.
  * </ol>
@@ -47,11 +51,14 @@ public class VisionEngine {
   private final InFlightEncodes inFlight = new InFlightEncodes();
   private final EngineMetrics metrics;
   private final AtomicInteger waitingForWorker = new AtomicInteger();
+  private final DecodePixelBudget decodeBudget;
 
   private volatile VisionPipeline pipeline;
   private volatile TileBatcher batcher;
   private volatile String loadFailure;
   private ThreadPoolExecutor preparers;
+  /** One thread of its own for images over decode-pixels-always-admitted, so ordinary ones never queue behind them. */
+  private ThreadPoolExecutor largePreparers;
   private ExecutorService packers;
 
   VisionEngine(VisionConfig config, ModelConfig modelConfig, EngineReadiness readiness, MeterRegistry registry) {
@@ -60,6 +67,8 @@ public class VisionEngine {
     this.readiness = readiness;
     this.cache = new EmbeddingCache(cacheBytesWithinHeap(config.cacheMaxBytes()));
     this.metrics = new EngineMetrics(registry, cache, inFlight, this::waitingImages, this::waitingTiles);
+    this.decodeBudget = new DecodePixelBudget(config.decodePixelsPerSecond(), config.decodePixelsBurst(),
+        config.decodePixelsAlwaysAdmitted(), System::nanoTime);
   }
 
   /** The cache lives on the heap: never let it take more than a quarter, or encoding itself runs out. */
@@ -82,21 +91,27 @@ public class VisionEngine {
       throw new IllegalArgumentException(
           "varco.vision.stream-chunk-bytes must be 1..1048576 (the contract's 1 MiB), got " + config.streamChunkBytes());
     }
+    if (decodeBudget.enabled() && config.decodePixelsBurst() < config.maxImagePixels()) {
+      throw new IllegalArgumentException("varco.vision.decode-pixels-burst (" + config.decodePixelsBurst()
+          + ") must be at least varco.vision.max-image-pixels (" + config.maxImagePixels()
+          + "), or the largest images could never be admitted");
+    }
+    if (config.maxDecodeTime().isNegative()) {
+      throw new IllegalArgumentException("varco.vision.max-decode-time must not be negative, got " + config.maxDecodeTime());
+    }
     // execution-provider=cuda that cannot load fails start-up here, not later in the background load.
     ExecutionProviderSelector.requireAvailable(config.executionProvider());
     readiness.loading();
-    preparers =
-        new ThreadPoolExecutor(
-            config.workers(),
-            config.workers(),
-            0,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(config.queueCapacity()),
-            Thread.ofPlatform().name("vision-preprocess-", 0).daemon().factory(),
-            new ThreadPoolExecutor.AbortPolicy());
+    preparers = preprocessingPool(config.workers(), "vision-preprocess-");
+    largePreparers = preprocessingPool(1, "vision-preprocess-large-");
     // Unbounded on purpose: it only ever holds images already admitted through the bounded queue.
     packers = Executors.newFixedThreadPool(config.workers(), Thread.ofPlatform().name("vision-pack-", 0).daemon().factory());
     Thread.ofPlatform().name("vision-model-loader").daemon().start(this::load);
+  }
+
+  private ThreadPoolExecutor preprocessingPool(int threads, String name) {
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.queueCapacity()),
+        Thread.ofPlatform().name(name, 0).daemon().factory(), new ThreadPoolExecutor.AbortPolicy());
   }
 
   private void load() {
@@ -131,7 +146,8 @@ public class VisionEngine {
    *
    * @param sha256 the image bytes' verified sha256 (the cache key)
    * @throws EngineUnavailableException when the model is not loaded
-   * @throws EngineBusyException when the queue is full
+   * @throws EngineBusyException when the queue is full or the decode budget is spent
+   * @throws dev.varco.vision.image.ImageRejectedException when the file or its declared size is refused
    */
   public CompletableFuture<ImageEmbedding> submit(byte[] image, String sha256, String requestId) {
     VisionPipeline loaded = pipeline;
@@ -145,11 +161,14 @@ public class VisionEngine {
     if (cached.isPresent()) {
       return CompletableFuture.completedFuture(cached.get());
     }
-    return inFlight.join(key, () -> encode(loaded, encoder, image, key, requestId));
+    // The header's size, checked against the per-image limits before anything is queued: the
+    // decode budget is charged with what the image will decode to, not with what it weighs.
+    long pixels = loaded.declaredPixels(image);
+    return inFlight.join(key, () -> encode(loaded, encoder, image, pixels, key, requestId));
   }
 
-  private CompletableFuture<ImageEmbedding> encode(
-      VisionPipeline loaded, TileBatcher encoder, byte[] image, EmbeddingKey key, String requestId) {
+  private CompletableFuture<ImageEmbedding> encode(VisionPipeline loaded, TileBatcher encoder, byte[] image,
+      long pixels, EmbeddingKey key, String requestId) {
     CompletableFuture<ImageEmbedding> result = new CompletableFuture<>();
     AtomicReference<PendingTiles> inEncoder = new AtomicReference<>();
     result.whenComplete(
@@ -159,17 +178,24 @@ public class VisionEngine {
             encoder.cancel(tiles);
           }
         });
+    try {
+      decodeBudget.charge(pixels);
+    } catch (EngineBusyException e) {
+      metrics.decodeBudgetRefused();
+      throw e;
+    }
     long admitted = System.nanoTime();
     waitingForWorker.incrementAndGet();
     try {
-      preparers.execute(
+      (pixels > config.decodePixelsAlwaysAdmitted() ? largePreparers : preparers).execute(
           () -> {
             waitingForWorker.decrementAndGet();
             if (result.isDone()) {
               return; // cancelled while queued
             }
             try {
-              PreparedImage prepared = loaded.prepare(image);
+              PreparedImage prepared = loaded.prepare(image,
+                  new PreprocessingDeadline(result, config.maxDecodeTime(), System::nanoTime, metrics::decodeCutOff));
               PendingTiles tiles = encoder.submit(prepared.tiles());
               inEncoder.set(tiles);
               if (result.isCancelled()) {
@@ -187,6 +213,7 @@ public class VisionEngine {
           });
     } catch (RejectedExecutionException e) {
       waitingForWorker.decrementAndGet();
+      decodeBudget.refund(pixels);
       LOG.debugf("request %s refused: queue full", requestId);
       throw new EngineBusyException(
           "vision encoder queue is full (" + config.queueCapacity() + " images waiting); retry later");
@@ -228,6 +255,7 @@ public class VisionEngine {
   void stop(@Observes ShutdownEvent event) {
     if (preparers != null) {
       preparers.shutdownNow();
+      largePreparers.shutdownNow();
     }
     TileBatcher encoder = batcher;
     if (encoder != null) {

@@ -10,6 +10,7 @@ import dev.varco.vision.image.AnyresGeometry;
 import dev.varco.vision.image.AnyresPlan;
 import dev.varco.vision.image.AnyresPlanner;
 import dev.varco.vision.image.AnyresTiler;
+import dev.varco.vision.image.DecodeCutoff;
 import dev.varco.vision.image.ImageDecoder;
 import dev.varco.vision.image.ImageLimits;
 import dev.varco.vision.image.PixelNormalization;
@@ -56,9 +57,19 @@ public final class VisionPipeline implements AutoCloseable {
 
   /** Decodes the image and cuts it into normalised encoder tiles. */
   public PreparedImage prepare(byte[] imageBytes) {
-    RgbImage image = decoder.decode(imageBytes);
+    return prepare(imageBytes, DecodeCutoff.NEVER);
+  }
+
+  /** As {@link #prepare(byte[])}, stopping early (decode, then between resizes) when {@code cutoff} says so. */
+  public PreparedImage prepare(byte[] imageBytes, DecodeCutoff cutoff) {
+    RgbImage image = decoder.decode(imageBytes, cutoff);
     AnyresPlan plan = planner.plan(image.width(), image.height());
-    return new PreparedImage(image.width(), image.height(), plan, tiler.tile(image, plan));
+    return new PreparedImage(image.width(), image.height(), plan, tiler.tile(image, plan, cutoff));
+  }
+
+  /** The pixels the image will decode to, from its header, after the per-image limits (nothing is decoded). */
+  public long declaredPixels(byte[] imageBytes) {
+    return decoder.declaredPixels(imageBytes);
   }
 
   /** Packs the tiles' encoder features into the decoder's rows, as fp16 for the wire. */

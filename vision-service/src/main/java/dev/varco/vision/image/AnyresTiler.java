@@ -21,7 +21,12 @@ public final class AnyresTiler {
 
   /** Normalised encoder input: {@link #cut} followed by rescale + normalize. */
   public TileBatch tile(RgbImage image, AnyresPlan plan) {
-    List<RgbImage> tiles = cut(image, plan);
+    return tile(image, plan, DecodeCutoff.NEVER);
+  }
+
+  /** As {@link #tile(RgbImage, AnyresPlan)}, asking {@code cutoff} between the resizes. */
+  public TileBatch tile(RgbImage image, AnyresPlan plan, DecodeCutoff cutoff) {
+    List<RgbImage> tiles = cut(image, plan, cutoff);
     TileBatch batch = new TileBatch(new float[tiles.size() * 3 * tileSize * tileSize], tiles.size(), tileSize);
     float[][] tables = {normalization.lookupTable(0), normalization.lookupTable(1), normalization.lookupTable(2)};
     for (int i = 0; i < tiles.size(); i++) {
@@ -32,6 +37,10 @@ public final class AnyresTiler {
 
   /** The 8-bit tiles before normalisation: base tile first, then the canvas tiles row by row. */
   public List<RgbImage> cut(RgbImage image, AnyresPlan plan) {
+    return cut(image, plan, DecodeCutoff.NEVER);
+  }
+
+  private List<RgbImage> cut(RgbImage image, AnyresPlan plan, DecodeCutoff cutoff) {
     if (image.width() != plan.imageWidth() || image.height() != plan.imageHeight()) {
       throw new IllegalArgumentException(
           "plan is for " + plan.imageWidth() + "x" + plan.imageHeight() + ", image is " + image.width() + "x"
@@ -39,6 +48,7 @@ public final class AnyresTiler {
     }
     List<RgbImage> tiles = new ArrayList<>(plan.encoderTileCount());
     tiles.add(BicubicResampler.resize(image, tileSize, tileSize));
+    cutoff.check();
     RgbImage resized = BicubicResampler.resize(image, plan.resizedWidth(), plan.resizedHeight());
     for (int row = 0; row < plan.rows(); row++) {
       for (int column = 0; column < plan.columns(); column++) {
@@ -48,6 +58,7 @@ public final class AnyresTiler {
         tiles.add(crop(resized, originX, originY));
       }
     }
+    cutoff.check();
     return tiles;
   }
 

@@ -7,7 +7,8 @@ import java.util.Locale;
  * the dimensions from the file header before the pixels are decoded.
  *
  * @param maxBytes largest accepted file
- * @param maxPixels largest accepted width * height
+ * @param maxPixels largest accepted width * height: the decoded-pixel budget of one request (one
+ *     request carries one image), which bounds its decode memory and time
  * @param maxSide largest accepted width or height
  * @param maxAspectRatio largest accepted long side / short side (a 1x100000 strip carries no
  *     picture the model can read, yet costs as much to resample as a photo)
@@ -30,7 +31,7 @@ public record ImageLimits(long maxBytes, long maxPixels, int maxSide, double max
 
   void checkBytes(long length) {
     if (length > maxBytes) {
-      throw new ImageRejectedException("image is " + length + " bytes, over the limit of " + maxBytes + " bytes");
+      throw new ImageRejectedException("image is " + length + " bytes, over the limit of " + maxBytes + " bytes (varco.vision.max-image-bytes)");
     }
   }
 
@@ -41,18 +42,18 @@ public record ImageLimits(long maxBytes, long maxPixels, int maxSide, double max
     }
     if (width > maxSide || height > maxSide) {
       throw new ImageRejectedException(
-          "image is " + width + "x" + height + ", over the limit of " + maxSide + " pixels per side");
+          "image is " + width + "x" + height + ", over the limit of " + maxSide + " pixels per side (varco.vision.max-image-side)");
     }
     if (width * height > maxPixels) {
       throw new ImageRejectedException(
           "image is " + width + "x" + height + " = " + width * height + " pixels, over the limit of " + maxPixels
-              + " pixels");
+              + " decoded pixels per image (varco.vision.max-image-pixels)");
     }
     double aspect = (double) Math.max(width, height) / Math.min(width, height);
     if (aspect > maxAspectRatio) {
       throw new ImageRejectedException(
           "image is " + width + "x" + height + ", aspect ratio " + format(aspect) + ":1 is over the limit of "
-              + format(maxAspectRatio) + ":1");
+              + format(maxAspectRatio) + ":1 (varco.vision.max-image-aspect-ratio)");
     }
   }
 

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
-import dev.varco.proto.vision.v1.EncodeRequest;
-import dev.varco.proto.vision.v1.EncodeResponse;
 import dev.varco.proto.vision.v1.VisionEncoderGrpc;
 import dev.varco.vision.image.HostileImages;
 import dev.varco.vision.image.TestImages;
@@ -20,7 +17,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,11 +42,7 @@ class HostileImagesGrpcTest {
   }
 
   private int encodedTokens(byte[] image) {
-    Iterator<EncodeResponse> stream =
-        vision.encode(EncodeRequest.newBuilder().setImage(ByteString.copyFrom(image)).setRequestId("hostile").build());
-    int tokens = stream.next().getHeader().getTokenCount();
-    stream.forEachRemaining(part -> {});
-    return tokens;
+    return EncodeCall.tokens(vision, image, "hostile");
   }
 
   @Test
@@ -59,10 +51,10 @@ class HostileImagesGrpcTest {
     Map<String, byte[]> hostile = new LinkedHashMap<>();
     hostile.put("image bytes are not an image (no PNG or JPEG signature)",
         "GET / HTTP/1.1".getBytes(StandardCharsets.US_ASCII));
-    hostile.put("image is 100000x100000, over the limit of 4096 pixels per side", HostileImages.pngDeclaring(100_000, 100_000));
-    hostile.put("image is 1x100000, over the limit of 4096 pixels per side", HostileImages.pngDeclaring(1, 100_000));
-    hostile.put("image is 1x3000, aspect ratio 3000:1 is over the limit of 200:1", TestImages.png(1, 3000));
-    hostile.put("image is 60000x60000, over the limit of 4096 pixels per side", HostileImages.jpegDeclaring(jpeg, 60000, 60000));
+    hostile.put("image is 100000x100000, over the limit of 4096 pixels per side (varco.vision.max-image-side)", HostileImages.pngDeclaring(100_000, 100_000));
+    hostile.put("image is 1x100000, over the limit of 4096 pixels per side (varco.vision.max-image-side)", HostileImages.pngDeclaring(1, 100_000));
+    hostile.put("image is 1x3000, aspect ratio 3000:1 is over the limit of 200:1 (varco.vision.max-image-aspect-ratio)", TestImages.png(1, 3000));
+    hostile.put("image is 60000x60000, over the limit of 4096 pixels per side (varco.vision.max-image-side)", HostileImages.jpegDeclaring(jpeg, 60000, 60000));
     hostile.put("PNG image is corrupt or truncated: chunk IDAT has a bad CRC", HostileImages.withBadCrc(TestImages.png(30, 20), "IDAT"));
     hostile.put("JPEG image is corrupt or truncated", Arrays.copyOf(jpeg, jpeg.length / 2));
     hostile.put("arithmetic-coded JPEG images are not supported", HostileImages.jpegWithFrameMarker(jpeg, 0xC9));

@@ -228,8 +228,8 @@ class VisionEncoderServiceTest {
     assertInvalid(new byte[0], "image is empty");
     // Test limits (application.properties, %test): 1,000,000 bytes and 4096 pixels per side.
     byte[] large = TestImages.encode(TestImages.noise(700, 700, 5), "png");
-    assertInvalid(large, "image is " + large.length + " bytes, over the limit of 1000000 bytes");
-    assertInvalid(TestImages.png(4100, 2), "image is 4100x2, over the limit of 4096 pixels per side");
+    assertInvalid(large, "image is " + large.length + " bytes, over the limit of 1000000 bytes (varco.vision.max-image-bytes)");
+    assertInvalid(TestImages.png(4100, 2), "image is 4100x2, over the limit of 4096 pixels per side (varco.vision.max-image-side)");
 
     assertEquals(1485, encode(TestImages.png(384, 384)).header().getTokenCount());
   }
@@ -303,7 +303,9 @@ class VisionEncoderServiceTest {
         "varco_vision_cache_size_bytes",
         "varco_vision_cache_entries",
         "varco_vision_encode_shared_total",
-        "varco_vision_stream_flow_control_pauses_total")) {
+        "varco_vision_stream_flow_control_pauses_total",
+        "varco_vision_decode_budget_refusals_total",
+        "varco_vision_decode_cutoffs_total")) {
       assertTrue(metrics.contains(name), name + " missing from /q/metrics");
     }
   }

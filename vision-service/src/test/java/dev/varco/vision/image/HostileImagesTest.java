@@ -38,22 +38,22 @@ class HostileImagesTest {
 
   @Test
   void decompressionBombsAreRefusedFromTheHeader() {
-    assertEquals("image is 100000x100000, over the limit of 8192 pixels per side",
+    assertEquals("image is 100000x100000, over the limit of 8192 pixels per side (varco.vision.max-image-side)",
         rejection(HostileImages.pngDeclaring(100_000, 100_000)));
-    assertEquals("image is 4294967295x1, over the limit of 8192 pixels per side",
+    assertEquals("image is 4294967295x1, over the limit of 8192 pixels per side (varco.vision.max-image-side)",
         rejection(HostileImages.pngDeclaring(0xFFFFFFFFL, 1)));
-    assertEquals("image is 8000x8000 = 64000000 pixels, over the limit of 33554432 pixels",
+    assertEquals("image is 8000x8000 = 64000000 pixels, over the limit of 33554432 decoded pixels per image (varco.vision.max-image-pixels)",
         rejection(HostileImages.pngDeclaring(8000, 8000)));
-    assertEquals("image is 65000x65000, over the limit of 8192 pixels per side",
+    assertEquals("image is 65000x65000, over the limit of 8192 pixels per side (varco.vision.max-image-side)",
         rejection(HostileImages.jpegDeclaring(TestImages.jpeg(32, 32), 65000, 65000)));
     assertEquals("image has no pixels (0x10)", rejection(HostileImages.pngDeclaring(0, 10)));
   }
 
   @Test
   void stripsAreRefusedBySideOrAspectRatio() {
-    assertEquals("image is 1x100000, over the limit of 8192 pixels per side", rejection(HostileImages.pngDeclaring(1, 100_000)));
-    assertEquals("image is 1x5000, aspect ratio 5000:1 is over the limit of 200:1", rejection(TestImages.png(1, 5000)));
-    assertEquals("image is 4010x20, aspect ratio 200.5:1 is over the limit of 200:1", rejection(HostileImages.pngDeclaring(4010, 20)));
+    assertEquals("image is 1x100000, over the limit of 8192 pixels per side (varco.vision.max-image-side)", rejection(HostileImages.pngDeclaring(1, 100_000)));
+    assertEquals("image is 1x5000, aspect ratio 5000:1 is over the limit of 200:1 (varco.vision.max-image-aspect-ratio)", rejection(TestImages.png(1, 5000)));
+    assertEquals("image is 4010x20, aspect ratio 200.5:1 is over the limit of 200:1 (varco.vision.max-image-aspect-ratio)", rejection(HostileImages.pngDeclaring(4010, 20)));
     assertEquals(4000, decoder.decode(TestImages.png(4000, 20)).width(), "200:1 exactly is accepted");
   }
 

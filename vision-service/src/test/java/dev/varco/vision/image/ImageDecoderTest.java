@@ -68,11 +68,11 @@ class ImageDecoderTest {
   @Test
   void limitsAreEnforcedWithTheirValuesInTheMessage() {
     byte[] png = TestImages.png(100, 50);
-    assertEquals("image is " + png.length + " bytes, over the limit of 100 bytes",
+    assertEquals("image is " + png.length + " bytes, over the limit of 100 bytes (varco.vision.max-image-bytes)",
         rejection(new ImageDecoder(new ImageLimits(100, 1_000_000, 1000)), png));
-    assertEquals("image is 100x50, over the limit of 64 pixels per side",
+    assertEquals("image is 100x50, over the limit of 64 pixels per side (varco.vision.max-image-side)",
         rejection(new ImageDecoder(new ImageLimits(1_000_000, 1_000_000, 64)), png));
-    assertEquals("image is 100x50 = 5000 pixels, over the limit of 4999 pixels",
+    assertEquals("image is 100x50 = 5000 pixels, over the limit of 4999 decoded pixels per image (varco.vision.max-image-pixels)",
         rejection(new ImageDecoder(new ImageLimits(1_000_000, 4999, 1000)), png));
   }
 
