@@ -36,12 +36,6 @@ public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Weig
     }
   }
 
-  @Override
-  public FloatVector vector(int row, int col) {
-    ShortVector bits = ShortVector.fromMemorySegment(SHORTS, data, ((long) row * cols + col) * 2, ByteOrder.LITTLE_ENDIAN);
-    return ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-  }
-
   static float widen(short bits) {
     return Float.intBitsToFloat(bits << 16);
   }

@@ -3,7 +3,6 @@ package dev.varco.llm.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
 
 /** Float32 weights, little-endian (safetensors' layout). */
 public record F32Matrix(MemorySegment data, int rows, int cols) implements WeightMatrix {
@@ -17,11 +16,6 @@ public record F32Matrix(MemorySegment data, int rows, int cols) implements Weigh
   @Override
   public void unpackRows(int firstRow, int count, float[] dest) {
     MemorySegment.copy(data, FLOAT_LE, (long) firstRow * cols * 4, dest, 0, count * cols);
-  }
-
-  @Override
-  public FloatVector vector(int row, int col) {
-    return FloatVector.fromMemorySegment(FloatVector.SPECIES_PREFERRED, data, ((long) row * cols + col) * 4, ByteOrder.LITTLE_ENDIAN);
   }
 
   @Override

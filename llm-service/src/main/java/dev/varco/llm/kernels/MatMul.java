@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Blocked: the weight rows are cut into blocks sized to stay in the core's L2 cache; a block is
  * widened once into an F32 panel and then multiplied by every activation row in 4 x 4 register
  * tiles (4 rows of A times 4 rows of the panel, 16 vector accumulators along K). Blocks are the
- * parallel tasks, so threads never share an output.
+ * parallel tasks, so threads never share an output. With a few rows (decode steps) a block is
+ * widened four weight rows at a time into a panel that stays in L1, just before the tiles use it.
  *
  * <p>Every output element is one dot product computed the same way whatever the number of rows,
  * the tile it falls in or the thread that runs it: vector FMAs along K in order, a fixed
@@ -26,8 +27,11 @@ public final class MatMul {
   private static final int PANEL_FLOATS = 64 * 1024;
   private static final int MAX_BLOCK_ROWS = 64;
   private static final int TILE = 4;
-  /** Up to this many rows of A, tiles read the weights' storage directly instead of a panel. */
-  static final int DIRECT_MAX_ROWS = Integer.getInteger("varco.llm.kernel.direct-max-rows", 8);
+  /**
+   * Up to this many rows of A (decode steps), weights are widened four rows at a time into an L1
+   * panel instead of a block at a time into an L2 one (a JVM system property, for experiments).
+   */
+  static final int SMALL_PANEL_MAX_ROWS = Integer.getInteger("varco.llm.kernel.small-panel-max-rows", 8);
   /** Where each row of a 4 x 4 tile's packed sums sits (lanes 4 * row ..). */
   private static final VectorMask<Float> ROW_0 = lanes(0, TILE);
   private static final VectorMask<Float> ROW_1 = lanes(TILE, TILE);
@@ -78,13 +82,13 @@ public final class MatMul {
     }
     int blockRows = blockRows(k);
     int blocks = (n + blockRows - 1) / blockRows;
-    if (rows <= DIRECT_MAX_ROWS) {
-      // A few rows (decode steps): too few to amortize widening a panel, which would also put the
-      // whole weight read before any FMA. Read the storage a vector at a time inside the tiles,
-      // so loads from memory overlap the arithmetic.
+    if (rows <= SMALL_PANEL_MAX_ROWS) {
+      // A few rows (decode steps): the product is bound by reading the weights, and an L2 panel
+      // would put a whole block's reads before any FMA. Four rows at a time keep the reads in
+      // short bursts between the tiles' arithmetic.
       loop.run(blocks, (block, worker) -> {
         int first = block * blockRows;
-        multiplyDirect(a, rows, w, first, Math.min(blockRows, n - first), c, ldc, cOffset,
+        multiplyInSmallPanels(a, rows, w, first, Math.min(blockRows, n - first), c, ldc, cOffset,
             scratch.panel(worker, TILE * k), scratch.lanes(worker));
       });
       return;
@@ -280,7 +284,7 @@ public final class MatMul {
    * the weights stream from memory in short bursts between the tiles' arithmetic (a whole L2
    * panel would put all the loads before any FMA). Same tiles and order as the panel path.
    */
-  private static void multiplyDirect(
+  private static void multiplyInSmallPanels(
       float[] a, int rows, WeightMatrix w, int first, int count, float[] c, int ldc, int cOffset, float[] panel,
       float[] lanes) {
     int k = w.cols();

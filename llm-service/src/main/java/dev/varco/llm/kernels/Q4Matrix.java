@@ -69,18 +69,6 @@ public record Q4Matrix(MemorySegment packed, MemorySegment scales, int rows, int
   }
 
   @Override
-  public FloatVector vector(int row, int col) {
-    long index = (long) row * cols + col;
-    long blockIndex = index / BLOCK;
-    int inBlock = (int) (index % BLOCK);
-    float scale = scales.get(FLOAT_LE, 4 * blockIndex);
-    ByteVector q = ByteVector.fromMemorySegment(
-        BYTES, packed, blockIndex * (BLOCK / 2) + inBlock % (BLOCK / 2), ByteOrder.LITTLE_ENDIAN);
-    ByteVector nibbles = inBlock < BLOCK / 2 ? q.and((byte) 0x0F) : q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-    return ((FloatVector) nibbles.sub((byte) 8).convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale);
-  }
-
-  @Override
   public double bytesPerWeight() {
     return 0.5 + 4.0 / BLOCK;
   }

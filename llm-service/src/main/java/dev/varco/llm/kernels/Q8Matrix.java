@@ -61,14 +61,6 @@ public record Q8Matrix(MemorySegment values, MemorySegment scales, int rows, int
   }
 
   @Override
-  public FloatVector vector(int row, int col) {
-    long index = (long) row * cols + col;
-    float scale = scales.get(FLOAT_LE, 4 * (index / BLOCK));
-    ByteVector q = ByteVector.fromMemorySegment(BYTES, values, index, ByteOrder.LITTLE_ENDIAN);
-    return ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale);
-  }
-
-  @Override
   public double bytesPerWeight() {
     return 1 + 4.0 / BLOCK;
   }

@@ -1,7 +1,5 @@
 package dev.varco.llm.kernels;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * A weight matrix of {@code rows} output features by {@code cols} input features, row-major, in
  * its storage format (F32, BF16, Q8 or Q4 blocks of 32 along a row). Kernels never read the
@@ -19,13 +17,6 @@ public sealed interface WeightMatrix permits F32Matrix, Bf16Matrix, Q8Matrix, Q4
    * {@link #cols()} floats per row.
    */
   void unpackRows(int firstRow, int count, float[] dest);
-
-  /**
-   * Weights {@code [col, col + lanes)} of row {@code row} as F32, exactly the values
-   * {@link #unpackRows} writes there; {@code col} is a multiple of the vector length and
-   * {@code col + lanes <= cols()}. Lets a one-row product read the storage directly.
-   */
-  FloatVector vector(int row, int col);
 
   /** Bytes of storage per weight (scales included): what one pass over the matrix reads. */
   double bytesPerWeight();
