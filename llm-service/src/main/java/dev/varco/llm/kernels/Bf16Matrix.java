@@ -36,6 +36,12 @@ public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Weig
     }
   }
 
+  /** The F32 vector of the bf16 weights at {@code byteOffset}: what {@link #unpackRows} writes. */
+  static FloatVector widenAt(MemorySegment data, long byteOffset) {
+    ShortVector bits = ShortVector.fromMemorySegment(SHORTS, data, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    return ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+  }
+
   static float widen(short bits) {
     return Float.intBitsToFloat(bits << 16);
   }

@@ -1,5 +1,6 @@
 package dev.varco.llm.kernels;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -278,6 +279,44 @@ public final class MatMul {
     }
   }
 
+  /** Row m of A times BF16 weight rows p..p+3 read from the storage: tile1x4 without a panel. */
+  private static void tile1x4Bf16(float[] a, int m, int k, Bf16Matrix w, int p, float[] c, int ldc, int cCol) {
+    int a0 = m * k;
+    MemorySegment data = w.data();
+    long w0 = (long) p * k * 2, w1 = w0 + 2L * k, w2 = w1 + 2L * k, w3 = w2 + 2L * k;
+    FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+    for (int i = 0; i < k; i += LANES) {
+      FloatVector x = FloatVector.fromArray(S, a, a0 + i);
+      long at = 2L * i;
+      c0 = x.fma(Bf16Matrix.widenAt(data, w0 + at), c0);
+      c1 = x.fma(Bf16Matrix.widenAt(data, w1 + at), c1);
+      c2 = x.fma(Bf16Matrix.widenAt(data, w2 + at), c2);
+      c3 = x.fma(Bf16Matrix.widenAt(data, w3 + at), c3);
+    }
+    int r = m * ldc + cCol + p;
+    if (LaneSums.PACKED) {
+      // As in tile1x4.
+      VectorShuffle<Float> swap = LaneSums.SWAP_8;
+      VectorMask<Float> bit = LaneSums.BIT_8;
+      FloatVector d0 = c0.blend(c2, bit).add(c0.rearrange(swap).blend(c2.rearrange(swap), bit));
+      FloatVector d1 = c1.blend(c3, bit).add(c1.rearrange(swap).blend(c3.rearrange(swap), bit));
+      swap = LaneSums.SWAP_4;
+      bit = LaneSums.BIT_4;
+      FloatVector e = d0.blend(d1, bit).add(d0.rearrange(swap).blend(d1.rearrange(swap), bit));
+      e = e.add(e.rearrange(LaneSums.SWAP_2));
+      e = e.add(e.rearrange(LaneSums.SWAP_1));
+      c[r] = e.lane(0);
+      c[r + 1] = e.lane(4);
+      c[r + 2] = e.lane(8);
+      c[r + 3] = e.lane(12);
+    } else {
+      c[r] = LaneSums.sum(c0);
+      c[r + 1] = LaneSums.sum(c1);
+      c[r + 2] = LaneSums.sum(c2);
+      c[r + 3] = LaneSums.sum(c3);
+    }
+  }
+
   /**
    * Rows of A times weight rows {@code [first, first + count)}, four weight rows at a time: each
    * four widened into a panel small enough for L1 and multiplied by every row of A at once, so
@@ -289,6 +328,18 @@ public final class MatMul {
       float[] lanes) {
     int k = w.cols();
     int fullRows = rows - rows % TILE;
+    if (fullRows == 0 && w instanceof Bf16Matrix bf16 && k % LANES == 0) {
+      // 1-3 rows of BF16 (the common decode step): widened in registers inside the tile, so the
+      // reads from memory overlap the FMAs; the same values and order as the panel.
+      int full = count - count % TILE;
+      for (int p = first; p < first + full; p += TILE) {
+        for (int m = 0; m < rows; m++) {
+          tile1x4Bf16(a, m, k, bf16, p, c, ldc, cOffset);
+        }
+      }
+      first += full;
+      count -= full;
+    }
     for (int p = first; p < first + count; p += TILE) {
       int group = Math.min(TILE, first + count - p);
       w.unpackRows(p, group, panel);
