@@ -1,5 +1,6 @@
 package dev.varco.llm.kernels;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -278,20 +279,19 @@ public final class MatMul {
     }
   }
 
-  /**
-   * Row m of A times weight rows p..p+3 read from the storage (BF16 or Q8): tile1x4 without a
-   * panel. The format test is a class compare per load, predicted, and each branch a static call.
-   */
-  private static void tile1x4Stored(float[] a, int m, int k, WeightMatrix w, int p, float[] c, int ldc, int cCol) {
+  /** Row m of A times BF16 weight rows p..p+3 read from the storage: tile1x4 without a panel. */
+  private static void tile1x4Bf16(float[] a, int m, int k, Bf16Matrix w, int p, float[] c, int ldc, int cCol) {
     int a0 = m * k;
-    long w0 = (long) p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+    MemorySegment data = w.data();
+    long w0 = (long) p * k * 2, w1 = w0 + 2L * k, w2 = w1 + 2L * k, w3 = w2 + 2L * k;
     FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
     for (int i = 0; i < k; i += LANES) {
       FloatVector x = FloatVector.fromArray(S, a, a0 + i);
-      c0 = x.fma(stored(w, w0 + i), c0);
-      c1 = x.fma(stored(w, w1 + i), c1);
-      c2 = x.fma(stored(w, w2 + i), c2);
-      c3 = x.fma(stored(w, w3 + i), c3);
+      long at = 2L * i;
+      c0 = x.fma(Bf16Matrix.widenAt(data, w0 + at), c0);
+      c1 = x.fma(Bf16Matrix.widenAt(data, w1 + at), c1);
+      c2 = x.fma(Bf16Matrix.widenAt(data, w2 + at), c2);
+      c3 = x.fma(Bf16Matrix.widenAt(data, w3 + at), c3);
     }
     int r = m * ldc + cCol + p;
     if (LaneSums.PACKED) {
@@ -317,11 +317,6 @@ public final class MatMul {
     }
   }
 
-  /** Weights {@code [index, index + LANES)} of the flattened matrix, widened as the panel has them. */
-  private static FloatVector stored(WeightMatrix w, long index) {
-    return w instanceof Bf16Matrix b ? Bf16Matrix.widenAt(b.data(), 2 * index) : Q8Matrix.widenAt((Q8Matrix) w, index);
-  }
-
   /**
    * Rows of A times weight rows {@code [first, first + count)}, four weight rows at a time: each
    * four widened into a panel small enough for L1 and multiplied by every row of A at once, so
@@ -333,13 +328,13 @@ public final class MatMul {
       float[] lanes) {
     int k = w.cols();
     int fullRows = rows - rows % TILE;
-    if (fullRows == 0 && (w instanceof Bf16Matrix || w instanceof Q8Matrix) && k % LANES == 0) {
-      // 1-3 rows of BF16 or Q8 (the common decode step): widened in registers inside the tile, so
-      // the reads from memory overlap the FMAs; the same values and order as the panel.
+    if (fullRows == 0 && w instanceof Bf16Matrix bf16 && k % LANES == 0) {
+      // 1-3 rows of BF16 (the common decode step): widened in registers inside the tile, so the
+      // reads from memory overlap the FMAs; the same values and order as the panel.
       int full = count - count % TILE;
       for (int p = first; p < first + full; p += TILE) {
         for (int m = 0; m < rows; m++) {
-          tile1x4Stored(a, m, k, w, p, c, ldc, cOffset);
+          tile1x4Bf16(a, m, k, bf16, p, c, ldc, cOffset);
         }
       }
       first += full;

@@ -60,16 +60,6 @@ public record Q8Matrix(MemorySegment values, MemorySegment scales, int rows, int
     }
   }
 
-  /**
-   * The F32 vector of weights {@code [index, index + lanes)} (index a multiple of the vector length,
-   * inside one block): what {@link #unpackRows} writes there.
-   */
-  static FloatVector widenAt(Q8Matrix w, long index) {
-    float scale = w.scales.get(FLOAT_LE, 4 * (index / BLOCK));
-    ByteVector q = ByteVector.fromMemorySegment(BYTES, w.values, index, ByteOrder.LITTLE_ENDIAN);
-    return ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale);
-  }
-
   @Override
   public double bytesPerWeight() {
     return 1 + 4.0 / BLOCK;
