@@ -12,13 +12,15 @@ import jdk.incubator.vector.VectorSpecies;
  * would depend on whether the JIT had compiled the caller yet.
  *
  * <p>A tile of a matmul ends with 16 (or 4) accumulators to reduce. Reducing them one by one costs
- * more than the FMAs of a short dot product (K = 896 is 56 vector FMAs per output), so they are
- * reduced together: each step adds the halves of two vectors' lane groups and packs both results
- * into one vector ({@link #pair}), until one vector holds all 16 sums. Every addition is the same
- * pair of operands as in {@link #sum}, so the bits are the same as reducing each alone.
+ * more than the FMAs of a short dot product (K = 896 is 56 vector FMAs per output), so the tiles
+ * in {@link MatMul} reduce them together with the shuffles and lane masks below: each step adds
+ * the halves of two vectors' lane groups (lanes i and i ^ d) and packs both results into one
+ * vector (lanes whose bit d is set come from the second), until one vector holds all the sums.
+ * Every addition is the same pair of operands as in {@link #sum}, so the bits are the same as
+ * reducing each alone. The tiles write those steps out: a call taking vectors that C2 does not
+ * inline boxes them.
  *
- * <p>Methods are a few bytecodes each so that C2 inlines them even at cold call sites: a call it
- * does not inline boxes its vector arguments.
+ * <p>The fold methods are a few bytecodes each so that C2 inlines them even at cold call sites.
  */
 public final class LaneSums {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -40,58 +42,6 @@ public final class LaneSums {
   /** The sum of all lanes of {@code v}. */
   public static float sum(FloatVector v) {
     return fold1(fold2(fold4(fold8(v)))).lane(0);
-  }
-
-  /**
-   * The 16 sums of a 4 x 4 tile's accumulators {@code c<row><col>}, as one vector whose lane
-   * {@code 4 * row + col} is {@code sum(c<row><col>)} (16-lane vectors only).
-   */
-  static FloatVector sum4x4(
-      FloatVector c00, FloatVector c01, FloatVector c02, FloatVector c03,
-      FloatVector c10, FloatVector c11, FloatVector c12, FloatVector c13,
-      FloatVector c20, FloatVector c21, FloatVector c22, FloatVector c23,
-      FloatVector c30, FloatVector c31, FloatVector c32, FloatVector c33) {
-    // Lane bit 8 tells row 0/1 from row 2/3, bit 4 row 0 from 1, bit 2 column 0/1 from 2/3, bit 1
-    // column 0 from 1: each pairing level folds the distance that matches its bit.
-    FloatVector col0 = pair4(pair8(c00, c20), pair8(c10, c30));
-    FloatVector col1 = pair4(pair8(c01, c21), pair8(c11, c31));
-    FloatVector col2 = pair4(pair8(c02, c22), pair8(c12, c32));
-    FloatVector col3 = pair4(pair8(c03, c23), pair8(c13, c33));
-    return pair1(pair2(col0, col2), pair2(col1, col3));
-  }
-
-  /**
-   * The sums of four accumulators as one vector: {@code sum(c<j>)} in lane {@code 4 * j} (16-lane
-   * vectors only).
-   */
-  static FloatVector sum4(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3) {
-    return fold1(fold2(pair4(pair8(c0, c2), pair8(c1, c3))));
-  }
-
-  private static FloatVector pair8(FloatVector p, FloatVector q) {
-    return pair(p, q, SWAP_8, BIT_8);
-  }
-
-  private static FloatVector pair4(FloatVector p, FloatVector q) {
-    return pair(p, q, SWAP_4, BIT_4);
-  }
-
-  private static FloatVector pair2(FloatVector p, FloatVector q) {
-    return pair(p, q, SWAP_2, BIT_2);
-  }
-
-  private static FloatVector pair1(FloatVector p, FloatVector q) {
-    return pair(p, q, SWAP_1, BIT_1);
-  }
-
-  /**
-   * Lane i of the result is {@code p[i] + p[i ^ d]} where bit d of i is clear and
-   * {@code q[i ^ d] + q[i]} where it is set: both vectors folded by distance d, packed in one.
-   */
-  private static FloatVector pair(FloatVector p, FloatVector q, VectorShuffle<Float> swap, VectorMask<Float> bit) {
-    FloatVector own = p.blend(q, bit);
-    FloatVector partner = p.rearrange(swap).blend(q.rearrange(swap), bit);
-    return own.add(partner);
   }
 
   private static FloatVector fold8(FloatVector v) {

@@ -171,7 +171,7 @@ public final class MatMul {
     int r0 = m * ldc + cCol + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
     if (LaneSums.PACKED) {
       // Lane 4 * row + col holds that output: each row's four go out with one masked store.
-      // LaneSums.sum4x4 written out: C2 does not inline that many calls into a method this size,
+      // The packed reduction of LaneSums written out: C2 does not inline that many calls into a method this size,
       // and a call it does not inline boxes its vectors.
       VectorShuffle<Float> swap = LaneSums.SWAP_8;
       VectorMask<Float> bit = LaneSums.BIT_8;
@@ -251,7 +251,7 @@ public final class MatMul {
     }
     int r = m * ldc + cCol + p;
     if (LaneSums.PACKED) {
-      // LaneSums.sum4 written out, as in tile4x4: a call taking vectors that C2 does not inline
+      // The same packed reduction for four sums, written out as in tile4x4: a call taking vectors that C2 does not inline
       // boxes them (JFR showed this tile allocating on every step).
       VectorShuffle<Float> swap = LaneSums.SWAP_8;
       VectorMask<Float> bit = LaneSums.BIT_8;

@@ -1,16 +1,20 @@
 package dev.varco.llm.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packed reductions of a tile's accumulators give, bit for bit, the sums of reducing each
- * accumulator alone: the property that makes a row's result independent of the tile it falls in.
- * Lanes spread over many magnitudes, so a different order of additions would show in the bits.
+ * Lane sums in one fixed order, and the matmul tiles' packed reductions giving, bit for bit, the
+ * sums of reducing each accumulator alone: the property that makes a row's result independent of
+ * the tile it falls in. Values spread over many magnitudes, so a different order of additions
+ * would show in the bits.
  */
 class LaneSumsTest {
   private static final int LANES = LaneSums.LANES;
@@ -26,23 +30,47 @@ class LaneSumsTest {
     }
   }
 
+  /**
+   * The tiles' packed reductions, through the real kernels: every output of {@link MatMul#multiply}
+   * equals {@link MatMul#dot} (FMAs along K, then {@link LaneSums#sum}) bit for bit, for row counts
+   * that take the 1 x 4 and 4 x 4 tiles on small panels, BF16 read in registers, and L2 panels.
+   */
   @Test
-  void packedTileSumsEqualEachSumAlone() {
-    assumeTrue(LaneSums.PACKED, "packed reductions exist for 16-lane vectors only");
+  void everyTileReducesAsEachSumAlone() {
     SplittableRandom random = new SplittableRandom(5);
-    for (int trial = 0; trial < 5_000; trial++) {
-      FloatVector[] c = new FloatVector[16];
-      for (int i = 0; i < c.length; i++) {
-        c[i] = vector(randomLanes(random));
+    int k = 896;
+    int n = 46; // not a multiple of the tile: the leftover rows take the single-dot path
+    float[] weights = new float[n * k];
+    short[] bf16 = new short[n * k];
+    for (int i = 0; i < weights.length; i++) {
+      bf16[i] = (short) (Float.floatToIntBits(randomLanes(random)[0]) >>> 16);
+      weights[i] = Float.intBitsToFloat(bf16[i] << 16);
+    }
+    int maxRows = 13;
+    float[] a = new float[maxRows * k];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = randomLanes(random)[0];
+    }
+    try (Arena arena = Arena.ofShared(); ParallelLoop loop = new ParallelLoop(2)) {
+      MemorySegment f32Data = arena.allocate((long) weights.length * 4);
+      MemorySegment bf16Data = arena.allocate((long) bf16.length * 2);
+      for (int i = 0; i < weights.length; i++) {
+        f32Data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, weights[i]);
+        bf16Data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, bf16[i]);
       }
-      FloatVector tile = LaneSums.sum4x4(
-          c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]);
-      for (int i = 0; i < c.length; i++) {
-        assertEquals(Float.floatToIntBits(LaneSums.sum(c[i])), Float.floatToIntBits(tile.lane(i)), "accumulator " + i);
-      }
-      FloatVector four = LaneSums.sum4(c[0], c[1], c[2], c[3]);
-      for (int j = 0; j < 4; j++) {
-        assertEquals(Float.floatToIntBits(LaneSums.sum(c[j])), Float.floatToIntBits(four.lane(4 * j)), "accumulator " + j);
+      MatMul.Scratch scratch = new MatMul.Scratch(loop);
+      for (WeightMatrix w : new WeightMatrix[] {new F32Matrix(f32Data, n, k), new Bf16Matrix(bf16Data, n, k)}) {
+        for (int rows : new int[] {1, 3, 4, 8, maxRows}) {
+          float[] c = new float[rows * n];
+          MatMul.multiply(loop, scratch, a, rows, w, c, n, 0);
+          for (int m = 0; m < rows; m++) {
+            for (int j = 0; j < n; j++) {
+              float expected = MatMul.dot(a, m * k, weights, j * k, k);
+              assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(c[m * n + j]),
+                  w.getClass().getSimpleName() + ", " + rows + " rows: output (" + m + ", " + j + ")");
+            }
+          }
+        }
       }
     }
   }
