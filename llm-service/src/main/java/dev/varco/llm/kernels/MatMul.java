@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Blocked: the weight rows are cut into blocks sized to stay in the core's L2 cache; a block is
  * widened once into an F32 panel and then multiplied by every activation row in 4 x 4 register
  * tiles (4 rows of A times 4 rows of the panel, 16 vector accumulators along K). Blocks are the
- * parallel tasks, so threads never share an output. With a few rows (decode steps) a block is
- * widened four weight rows at a time into a panel that stays in L1, just before the tiles use it.
+ * parallel tasks, so threads never share an output. With a few rows (decode steps) the weights
+ * are widened in registers inside the tiles where the format allows it (BF16 always, Q8 and Q4
+ * for one row), else four weight rows at a time into a panel that stays in L1.
  *
  * <p>Every output element is one dot product computed the same way whatever the number of rows,
  * the tile it falls in or the thread that runs it: vector FMAs along K in order, a fixed
@@ -33,11 +34,6 @@ public final class MatMul {
    * panel instead of a block at a time into an L2 one (a JVM system property, for experiments).
    */
   static final int SMALL_PANEL_MAX_ROWS = Integer.getInteger("varco.llm.kernel.small-panel-max-rows", 8);
-  /** Where each row of a 4 x 4 tile's packed sums sits (lanes 4 * row ..). */
-  private static final VectorMask<Float> ROW_0 = lanes(0, TILE);
-  private static final VectorMask<Float> ROW_1 = lanes(TILE, TILE);
-  private static final VectorMask<Float> ROW_2 = lanes(2 * TILE, TILE);
-  private static final VectorMask<Float> ROW_3 = lanes(3 * TILE, TILE);
 
   private MatMul() {}
 
@@ -125,7 +121,7 @@ public final class MatMul {
     }
     for (int m = fullRows; m < rows; m++) {
       for (int p = 0; p < fullCols; p += TILE) {
-        tile1x4(a, m, k, panel, p, c, ldc, cCol);
+        tile1x4(a, m, k, panel, p, c, ldc, cCol, lanes);
       }
       for (int p = fullCols; p < panelRows; p++) {
         c[m * ldc + cCol + p] = dot(a, m * k, panel, p * k, k);
@@ -196,10 +192,10 @@ public final class MatMul {
       swap = LaneSums.SWAP_1;
       bit = LaneSums.BIT_1;
       FloatVector sums = f0.blend(f1, bit).add(f0.rearrange(swap).blend(f1.rearrange(swap), bit));
-      sums.intoArray(c, r0, ROW_0);
-      sums.intoArray(c, r1 - TILE, ROW_1);
-      sums.intoArray(c, r2 - 2 * TILE, ROW_2);
-      sums.intoArray(c, r3 - 3 * TILE, ROW_3);
+      sums.intoArray(c, r0, LaneSums.ROW_0);
+      sums.intoArray(c, r1 - TILE, LaneSums.ROW_1);
+      sums.intoArray(c, r2 - 2 * TILE, LaneSums.ROW_2);
+      sums.intoArray(c, r3 - 3 * TILE, LaneSums.ROW_3);
     } else {
       // Lanes go to memory and are summed there in the same order: 16 inlined vector reductions
       // exceed what C2 inlines into one method, and a reduction it does not inline boxes its vector.
@@ -236,8 +232,69 @@ public final class MatMul {
     }
   }
 
+  /**
+   * Rows m..m+3 of A times BF16 weight rows p..p+3 widened in registers from the storage: the
+   * values and order of tile4x4 on a widened panel. Needs {@code k % LANES == 0}. Unlike the
+   * 1 x 4 tiles it reads the four weight rows together: each widened vector feeds four FMAs, and
+   * one weight row at a time measured slower here (load-bound on the rows of A).
+   */
+  private static void tile4x4Bf16(float[] a, int m, int k, Bf16Matrix w, int p, float[] c, int ldc, int cCol, float[] lanes) {
+    int a0 = m * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    MemorySegment data = w.data();
+    long w0 = (long) p * k * 2, w1 = w0 + 2L * k, w2 = w1 + 2L * k, w3 = w2 + 2L * k;
+    FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+    FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+    FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    for (int i = 0; i < k; i += LANES) {
+      FloatVector x0 = FloatVector.fromArray(S, a, a0 + i);
+      FloatVector x1 = FloatVector.fromArray(S, a, a1 + i);
+      FloatVector x2 = FloatVector.fromArray(S, a, a2 + i);
+      FloatVector x3 = FloatVector.fromArray(S, a, a3 + i);
+      long at = 2L * i;
+      FloatVector y = Bf16Matrix.widenAt(data, w0 + at);
+      c00 = x0.fma(y, c00);
+      c10 = x1.fma(y, c10);
+      c20 = x2.fma(y, c20);
+      c30 = x3.fma(y, c30);
+      y = Bf16Matrix.widenAt(data, w1 + at);
+      c01 = x0.fma(y, c01);
+      c11 = x1.fma(y, c11);
+      c21 = x2.fma(y, c21);
+      c31 = x3.fma(y, c31);
+      y = Bf16Matrix.widenAt(data, w2 + at);
+      c02 = x0.fma(y, c02);
+      c12 = x1.fma(y, c12);
+      c22 = x2.fma(y, c22);
+      c32 = x3.fma(y, c32);
+      y = Bf16Matrix.widenAt(data, w3 + at);
+      c03 = x0.fma(y, c03);
+      c13 = x1.fma(y, c13);
+      c23 = x2.fma(y, c23);
+      c33 = x3.fma(y, c33);
+    }
+    // Through memory into the shared reduction: a call taking the vectors would box them.
+    c00.intoArray(lanes, 0);
+    c01.intoArray(lanes, LANES);
+    c02.intoArray(lanes, 2 * LANES);
+    c03.intoArray(lanes, 3 * LANES);
+    c10.intoArray(lanes, 4 * LANES);
+    c11.intoArray(lanes, 5 * LANES);
+    c12.intoArray(lanes, 6 * LANES);
+    c13.intoArray(lanes, 7 * LANES);
+    c20.intoArray(lanes, 8 * LANES);
+    c21.intoArray(lanes, 9 * LANES);
+    c22.intoArray(lanes, 10 * LANES);
+    c23.intoArray(lanes, 11 * LANES);
+    c30.intoArray(lanes, 12 * LANES);
+    c31.intoArray(lanes, 13 * LANES);
+    c32.intoArray(lanes, 14 * LANES);
+    c33.intoArray(lanes, 15 * LANES);
+    LaneSums.sumSixteenStored(lanes, c, m * ldc + cCol + p, ldc);
+  }
+
   /** Row m of A times panel rows p..p+3, as in tile4x4. */
-  private static void tile1x4(float[] a, int m, int k, float[] panel, int p, float[] c, int ldc, int cCol) {
+  private static void tile1x4(float[] a, int m, int k, float[] panel, int p, float[] c, int ldc, int cCol, float[] lanes) {
     int a0 = m * k;
     int w0 = p * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
     FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
@@ -250,28 +307,12 @@ public final class MatMul {
       c3 = x.fma(FloatVector.fromArray(S, panel, w3 + i), c3);
     }
     int r = m * ldc + cCol + p;
-    if (LaneSums.PACKED) {
-      // The same packed reduction for four sums, written out as in tile4x4: a call taking vectors that C2 does not inline
-      // boxes them (JFR showed this tile allocating on every step).
-      VectorShuffle<Float> swap = LaneSums.SWAP_8;
-      VectorMask<Float> bit = LaneSums.BIT_8;
-      FloatVector d0 = c0.blend(c2, bit).add(c0.rearrange(swap).blend(c2.rearrange(swap), bit));
-      FloatVector d1 = c1.blend(c3, bit).add(c1.rearrange(swap).blend(c3.rearrange(swap), bit));
-      swap = LaneSums.SWAP_4;
-      bit = LaneSums.BIT_4;
-      FloatVector e = d0.blend(d1, bit).add(d0.rearrange(swap).blend(d1.rearrange(swap), bit));
-      e = e.add(e.rearrange(LaneSums.SWAP_2));
-      e = e.add(e.rearrange(LaneSums.SWAP_1));
-      c[r] = e.lane(0);
-      c[r + 1] = e.lane(4);
-      c[r + 2] = e.lane(8);
-      c[r + 3] = e.lane(12);
-    } else {
-      c[r] = LaneSums.sum(c0);
-      c[r + 1] = LaneSums.sum(c1);
-      c[r + 2] = LaneSums.sum(c2);
-      c[r + 3] = LaneSums.sum(c3);
-    }
+    // Through memory into the shared reduction: a call taking the vectors would box them.
+    c0.intoArray(lanes, 0);
+    c1.intoArray(lanes, LANES);
+    c2.intoArray(lanes, 2 * LANES);
+    c3.intoArray(lanes, 3 * LANES);
+    LaneSums.sumFourStored(lanes, c, r);
     if (bound < k) {
       for (int j = 0; j < TILE; j++) {
         c[r + j] = tail(c[r + j], a, a0, panel, (p + j) * k, bound, k);
@@ -279,42 +320,71 @@ public final class MatMul {
     }
   }
 
-  /** Row m of A times BF16 weight rows p..p+3 read from the storage: tile1x4 without a panel. */
-  private static void tile1x4Bf16(float[] a, int m, int k, Bf16Matrix w, int p, float[] c, int ldc, int cCol) {
+  // The 1 x 4 tiles below read from the storage one weight row at a time, one accumulator each:
+  // a single sequential stream per core is what the hardware prefetcher follows, and one row of
+  // A runs at 23-27 GB/s of BF16 per core that way against 10-11 GB/s with four weight rows
+  // interleaved (KernelBenchmark, one thread, 896 x 65536). Each tile stores its four
+  // accumulators and reduces them through memory: a call taking the vectors would box them.
+
+  /**
+   * Row m of A times BF16 weight rows p..p+3, widened in registers: the values and order of
+   * tile1x4 on a widened panel, without writing and re-reading the panel. Needs
+   * {@code k % LANES == 0}.
+   */
+  private static void tile1x4Bf16(float[] a, int m, int k, Bf16Matrix w, int p, float[] c, int ldc, int cCol, float[] lanes) {
     int a0 = m * k;
     MemorySegment data = w.data();
-    long w0 = (long) p * k * 2, w1 = w0 + 2L * k, w2 = w1 + 2L * k, w3 = w2 + 2L * k;
-    FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-    for (int i = 0; i < k; i += LANES) {
-      FloatVector x = FloatVector.fromArray(S, a, a0 + i);
-      long at = 2L * i;
-      c0 = x.fma(Bf16Matrix.widenAt(data, w0 + at), c0);
-      c1 = x.fma(Bf16Matrix.widenAt(data, w1 + at), c1);
-      c2 = x.fma(Bf16Matrix.widenAt(data, w2 + at), c2);
-      c3 = x.fma(Bf16Matrix.widenAt(data, w3 + at), c3);
+    for (int j = 0; j < TILE; j++) {
+      long row = (long) (p + j) * k * 2;
+      FloatVector sum = FloatVector.zero(S);
+      for (int i = 0; i < k; i += LANES) {
+        sum = FloatVector.fromArray(S, a, a0 + i).fma(Bf16Matrix.widenAt(data, row + 2L * i), sum);
+      }
+      sum.intoArray(lanes, j * LANES);
     }
-    int r = m * ldc + cCol + p;
-    if (LaneSums.PACKED) {
-      // As in tile1x4.
-      VectorShuffle<Float> swap = LaneSums.SWAP_8;
-      VectorMask<Float> bit = LaneSums.BIT_8;
-      FloatVector d0 = c0.blend(c2, bit).add(c0.rearrange(swap).blend(c2.rearrange(swap), bit));
-      FloatVector d1 = c1.blend(c3, bit).add(c1.rearrange(swap).blend(c3.rearrange(swap), bit));
-      swap = LaneSums.SWAP_4;
-      bit = LaneSums.BIT_4;
-      FloatVector e = d0.blend(d1, bit).add(d0.rearrange(swap).blend(d1.rearrange(swap), bit));
-      e = e.add(e.rearrange(LaneSums.SWAP_2));
-      e = e.add(e.rearrange(LaneSums.SWAP_1));
-      c[r] = e.lane(0);
-      c[r + 1] = e.lane(4);
-      c[r + 2] = e.lane(8);
-      c[r + 3] = e.lane(12);
-    } else {
-      c[r] = LaneSums.sum(c0);
-      c[r + 1] = LaneSums.sum(c1);
-      c[r + 2] = LaneSums.sum(c2);
-      c[r + 3] = LaneSums.sum(c3);
+    LaneSums.sumFourStored(lanes, c, m * ldc + cCol + p);
+  }
+
+  /**
+   * Row m of A times Q8 weight rows p..p+3, dequantized in registers as tile1x4Bf16. A block of
+   * 32 weights is two vectors of 16 lanes, which this tile needs ({@link #registerTiles}).
+   */
+  private static void tile1x4Q8(float[] a, int m, int k, Q8Matrix w, int p, float[] c, int ldc, int cCol, float[] lanes) {
+    int a0 = m * k;
+    MemorySegment values = w.values();
+    MemorySegment scales = w.scales();
+    for (int j = 0; j < TILE; j++) {
+      long row = (long) (p + j) * k;
+      FloatVector sum = FloatVector.zero(S);
+      for (int i = 0; i < k; i += 2 * LANES) {
+        float scale = Q8Matrix.scaleOf(scales, row + i);
+        sum = FloatVector.fromArray(S, a, a0 + i).fma(Q8Matrix.widenAt(values, row + i, scale), sum);
+        sum = FloatVector.fromArray(S, a, a0 + i + LANES).fma(Q8Matrix.widenAt(values, row + i + LANES, scale), sum);
+      }
+      sum.intoArray(lanes, j * LANES);
     }
+    LaneSums.sumFourStored(lanes, c, m * ldc + cCol + p);
+  }
+
+  /**
+   * Row m of A times Q4 weight rows p..p+3, dequantized in registers as tile1x4Q8: a block's
+   * low nibbles are its first 16 weights, its high nibbles the next 16.
+   */
+  private static void tile1x4Q4(float[] a, int m, int k, Q4Matrix w, int p, float[] c, int ldc, int cCol, float[] lanes) {
+    int a0 = m * k;
+    MemorySegment packed = w.packed();
+    MemorySegment scales = w.scales();
+    for (int j = 0; j < TILE; j++) {
+      long row = (long) (p + j) * k;
+      FloatVector sum = FloatVector.zero(S);
+      for (int i = 0; i < k; i += 2 * LANES) {
+        float scale = Q4Matrix.scaleOf(scales, row + i);
+        sum = FloatVector.fromArray(S, a, a0 + i).fma(Q4Matrix.widenLowAt(packed, row + i, scale), sum);
+        sum = FloatVector.fromArray(S, a, a0 + i + LANES).fma(Q4Matrix.widenHighAt(packed, row + i, scale), sum);
+      }
+      sum.intoArray(lanes, j * LANES);
+    }
+    LaneSums.sumFourStored(lanes, c, m * ldc + cCol + p);
   }
 
   /**
@@ -328,13 +398,23 @@ public final class MatMul {
       float[] lanes) {
     int k = w.cols();
     int fullRows = rows - rows % TILE;
-    if (fullRows == 0 && w instanceof Bf16Matrix bf16 && k % LANES == 0) {
-      // 1-3 rows of BF16 (the common decode step): widened in registers inside the tile, so the
-      // reads from memory overlap the FMAs; the same values and order as the panel.
+    if (registerTiles(w, rows)) {
+      // The weights are widened in registers inside the tiles, so the reads from memory overlap
+      // the FMAs; the same values and order as the panel. One tile per storage type, each with
+      // concrete types: a shared tile dispatching on the type inside its loop is what C2
+      // compiles badly.
       int full = count - count % TILE;
       for (int p = first; p < first + full; p += TILE) {
-        for (int m = 0; m < rows; m++) {
-          tile1x4Bf16(a, m, k, bf16, p, c, ldc, cOffset);
+        for (int m = 0; m < fullRows; m += TILE) {
+          tile4x4Bf16(a, m, k, (Bf16Matrix) w, p, c, ldc, cOffset, lanes);
+        }
+        for (int m = fullRows; m < rows; m++) {
+          switch (w) {
+            case Bf16Matrix bf16 -> tile1x4Bf16(a, m, k, bf16, p, c, ldc, cOffset, lanes);
+            case Q8Matrix q8 -> tile1x4Q8(a, m, k, q8, p, c, ldc, cOffset, lanes);
+            case Q4Matrix q4 -> tile1x4Q4(a, m, k, q4, p, c, ldc, cOffset, lanes);
+            case F32Matrix f32 -> throw new AssertionError("F32 is not widened in registers");
+          }
         }
       }
       first += full;
@@ -351,9 +431,25 @@ public final class MatMul {
         tile4x4(a, m, k, panel, 0, c, ldc, cOffset + p, lanes);
       }
       for (int m = fullRows; m < rows; m++) {
-        tile1x4(a, m, k, panel, 0, c, ldc, cOffset + p);
+        tile1x4(a, m, k, panel, 0, c, ldc, cOffset + p, lanes);
       }
     }
+  }
+
+  /**
+   * Whether the tiles widen {@code w} in registers for {@code rows} rows of A. BF16 (whole
+   * vectors along K) for up to {@link #SMALL_PANEL_MAX_ROWS} rows: 1-3 rows of A in the 1 x 4
+   * tiles, four at a time in tile4x4Bf16. Q8 and Q4 (a block of 32 is two 16-lane vectors) for
+   * one row only: for a second row the panel, dequantized once, costs less than dequantizing
+   * again.
+   */
+  private static boolean registerTiles(WeightMatrix w, int rows) {
+    return switch (w) {
+      case Bf16Matrix bf16 -> w.cols() % LANES == 0;
+      case Q8Matrix q8 -> rows == 1 && LANES == Q8Matrix.BLOCK / 2;
+      case Q4Matrix q4 -> rows == 1 && LANES == Q4Matrix.BLOCK / 2;
+      case F32Matrix f32 -> false;
+    };
   }
 
   /** One dot product, computed exactly as the tiles compute each of theirs. */
@@ -372,9 +468,5 @@ public final class MatMul {
       sum = Math.fma(a[aOffset + i], w[wOffset + i], sum);
     }
     return sum;
-  }
-
-  private static VectorMask<Float> lanes(int from, int count) {
-    return VectorMask.fromLong(S, ((1L << count) - 1) << from);
   }
 }

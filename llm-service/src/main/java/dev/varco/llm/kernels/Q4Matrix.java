@@ -39,11 +39,8 @@ public record Q4Matrix(MemorySegment packed, MemorySegment scales, int rows, int
       // The common case (16-lane floats): a block is one 16-byte load, its low then high nibbles.
       for (int block = 0; block < total; block += BLOCK, blockIndex++) {
         float scale = scales.get(FLOAT_LE, 4 * blockIndex);
-        ByteVector q = ByteVector.fromMemorySegment(BYTES, packed, blockIndex * half, ByteOrder.LITTLE_ENDIAN);
-        ByteVector low = q.and((byte) 0x0F).sub((byte) 8);
-        ByteVector high = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-        ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block);
-        ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block + half);
+        widenLowAt(packed, first + block, scale).intoArray(dest, block);
+        widenHighAt(packed, first + block, scale).intoArray(dest, block + half);
       }
       return;
     }
@@ -66,6 +63,27 @@ public record Q4Matrix(MemorySegment packed, MemorySegment scales, int rows, int
         }
       }
     }
+  }
+
+  /** The scale of the block that starts at weight {@code index} (row x cols + col). */
+  static float scaleOf(MemorySegment scales, long index) {
+    return scales.get(FLOAT_LE, 4 * (index / BLOCK));
+  }
+
+  /**
+   * The first 16 weights of the block starting at weight {@code index}, as F32 (the low nibbles):
+   * what {@link #unpackRows} writes, for kernels that widen in registers. 16-lane floats only.
+   */
+  static FloatVector widenLowAt(MemorySegment packed, long index, float scale) {
+    ByteVector q = ByteVector.fromMemorySegment(BYTES, packed, index / 2, ByteOrder.LITTLE_ENDIAN);
+    return ((FloatVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale);
+  }
+
+  /** The last 16 weights of the block starting at weight {@code index} (the high nibbles), as widenLowAt. */
+  static FloatVector widenHighAt(MemorySegment packed, long index, float scale) {
+    ByteVector q = ByteVector.fromMemorySegment(BYTES, packed, index / 2, ByteOrder.LITTLE_ENDIAN);
+    return ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+        .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale);
   }
 
   @Override

@@ -38,10 +38,8 @@ public record Q8Matrix(MemorySegment values, MemorySegment scales, int rows, int
       // The common case (16-lane floats): a block is two vectors.
       for (int block = 0; block < total; block += BLOCK, scaleAt += 4) {
         float scale = scales.get(FLOAT_LE, scaleAt);
-        ByteVector q0 = ByteVector.fromMemorySegment(BYTES, values, first + block, ByteOrder.LITTLE_ENDIAN);
-        ByteVector q1 = ByteVector.fromMemorySegment(BYTES, values, first + block + lanes, ByteOrder.LITTLE_ENDIAN);
-        ((FloatVector) q0.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block);
-        ((FloatVector) q1.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale).intoArray(dest, block + lanes);
+        widenAt(values, first + block, scale).intoArray(dest, block);
+        widenAt(values, first + block + lanes, scale).intoArray(dest, block + lanes);
       }
       return;
     }
@@ -58,6 +56,17 @@ public record Q8Matrix(MemorySegment values, MemorySegment scales, int rows, int
         }
       }
     }
+  }
+
+  /** The scale of the block holding weight {@code index} (row x cols + col). */
+  static float scaleOf(MemorySegment scales, long index) {
+    return scales.get(FLOAT_LE, 4 * (index / BLOCK));
+  }
+
+  /** The F32 vector of the weights from {@code index} on, within one block of scale {@code scale}. */
+  static FloatVector widenAt(MemorySegment values, long index, float scale) {
+    ByteVector q = ByteVector.fromMemorySegment(BYTES, values, index, ByteOrder.LITTLE_ENDIAN);
+    return ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, 0)).mul(scale);
   }
 
   @Override

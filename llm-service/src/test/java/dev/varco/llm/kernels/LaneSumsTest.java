@@ -33,7 +33,8 @@ class LaneSumsTest {
   /**
    * The tiles' packed reductions, through the real kernels: every output of {@link MatMul#multiply}
    * equals {@link MatMul#dot} (FMAs along K, then {@link LaneSums#sum}) bit for bit, for row counts
-   * that take the 1 x 4 and 4 x 4 tiles on small panels, BF16 read in registers, and L2 panels.
+   * that take the 1 x 4 and 4 x 4 tiles on small panels, BF16, Q8 and Q4 widened in registers, and
+   * L2 panels. For Q8 and Q4 the reference is the dot product with the weights their panels hold.
    */
   @Test
   void everyTileReducesAsEachSumAlone() {
@@ -59,8 +60,14 @@ class LaneSumsTest {
         bf16Data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, bf16[i]);
       }
       MatMul.Scratch scratch = new MatMul.Scratch(loop);
-      for (WeightMatrix w : new WeightMatrix[] {new F32Matrix(f32Data, n, k), new Bf16Matrix(bf16Data, n, k)}) {
-        for (int rows : new int[] {1, 3, 4, 8, maxRows}) {
+      WeightMatrix[] matrices = {new F32Matrix(f32Data, n, k), new Bf16Matrix(bf16Data, n, k),
+          new Q8Matrix(randomBytes(arena, random, n * k), randomScales(arena, random, n * k / 32), n, k),
+          new Q4Matrix(randomBytes(arena, random, n * k / 2), randomScales(arena, random, n * k / 32), n, k)};
+      for (WeightMatrix w : matrices) {
+        if (!(w instanceof F32Matrix) && !(w instanceof Bf16Matrix)) {
+          w.unpackRows(0, n, weights);
+        }
+        for (int rows : new int[] {1, 2, 3, 4, 8, maxRows}) {
           float[] c = new float[rows * n];
           MatMul.multiply(loop, scratch, a, rows, w, c, n, 0);
           for (int m = 0; m < rows; m++) {
@@ -73,6 +80,24 @@ class LaneSumsTest {
         }
       }
     }
+  }
+
+  private static MemorySegment randomBytes(Arena arena, SplittableRandom random, int count) {
+    MemorySegment bytes = arena.allocate(count);
+    for (int i = 0; i < count; i++) {
+      bytes.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt(256));
+    }
+    return bytes;
+  }
+
+  /** Block scales over many magnitudes, so each block's products differ in exponent. */
+  private static MemorySegment randomScales(Arena arena, SplittableRandom random, int count) {
+    MemorySegment scales = arena.allocate(4L * count);
+    for (int i = 0; i < count; i++) {
+      scales.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i,
+          (float) (random.nextDouble(0.5, 2) * Math.pow(10, random.nextInt(-4, 5))));
+    }
+    return scales;
   }
 
   private static float[] randomLanes(SplittableRandom random) {
