@@ -23,8 +23,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The second turn of a conversation with an image, against the running stack (llm-service asking
  * the real vision-service): it reuses the first turn's KV cache, image rows included (prefill
- * counted through usage.cached_prompt_tokens, not timed), and answers exactly as a run without
- * the cache.
+ * counted through usage.cached_prompt_tokens, not timed), does not send the image to
+ * vision-service again (Encode calls counted on vision-service), and answers exactly as a run
+ * without the cache. Once that KV cache is evicted, the image is encoded again and the answer is
+ * the same.
  */
 @ExtendWith(RunningStack.class)
 class MultiTurnKvReuseSystemTest {
@@ -45,6 +47,10 @@ class MultiTurnKvReuseSystemTest {
   private record Answer(String text, Completion completion) {}
 
   private static Answer generate(GenerateRequest request) {
+    return generate(llm, request);
+  }
+
+  private static Answer generate(LanguageModelGrpc.LanguageModelBlockingStub llm, GenerateRequest request) {
     StringBuilder text = new StringBuilder();
     Completion completion = null;
     var stream = llm.withDeadlineAfter(5, TimeUnit.MINUTES).generate(request);
@@ -63,23 +69,36 @@ class MultiTurnKvReuseSystemTest {
     return Message.newBuilder().setRole(role).addContent(ContentPart.newBuilder().setText(text)).build();
   }
 
-  @Test
-  void theSecondTurnReusesTheImageTurnsCacheAndAnswersAsACleanRun() {
-    byte[] png = TestImages.png(500, 380);
-    Message imageTurn = Message.newBuilder().setRole("user")
-        .addContent(ContentPart.newBuilder().setImage(Image.newBuilder().setData(ByteString.copyFrom(png))))
+  private static Message imageTurn(byte[] image) {
+    return Message.newBuilder().setRole("user")
+        .addContent(ContentPart.newBuilder().setImage(Image.newBuilder().setData(ByteString.copyFrom(image))))
         .addContent(ContentPart.newBuilder().setText("이 그림에 뭐가 있어? What is in it?"))
         .build();
-    SamplingParams greedy = SamplingParams.newBuilder().setTemperature(0).setMaxTokens(10).build();
+  }
+
+  private static final SamplingParams GREEDY = SamplingParams.newBuilder().setTemperature(0).setMaxTokens(10).build();
+
+  private static GenerateRequest secondTurn(Message imageTurn, Answer first) {
+    return GenerateRequest.newBuilder().setSessionId("kv-system")
+        .addMessages(imageTurn).addMessages(text("assistant", first.text())).addMessages(text("user", "색깔은? Which colours?"))
+        .setSampling(GREEDY).build();
+  }
+
+  @Test
+  void theSecondTurnReusesTheImageTurnsCacheAndAnswersAsACleanRun() {
+    Message imageTurn = imageTurn(TestImages.png(500, 380));
+    SamplingParams greedy = GREEDY;
+    double encodes = StackMetrics.visionEncodeCalls();
     Answer first = generate(GenerateRequest.newBuilder().setSessionId("kv-system").addMessages(imageTurn).setSampling(greedy).build());
     var firstUsage = first.completion().getUsage();
     assertTrue(firstUsage.getImageTokens() > 0);
+    assertEquals(encodes + 1, StackMetrics.visionEncodeCalls(), "turn 1 encodes its image");
 
-    GenerateRequest secondTurn = GenerateRequest.newBuilder().setSessionId("kv-system")
-        .addMessages(imageTurn).addMessages(text("assistant", first.text())).addMessages(text("user", "색깔은? Which colours?"))
-        .setSampling(greedy).build();
+    GenerateRequest secondTurn = secondTurn(imageTurn, first);
     Answer second = generate(secondTurn);
     var secondUsage = second.completion().getUsage();
+    assertEquals(encodes + 1, StackMetrics.visionEncodeCalls(),
+        "turn 2 takes the image's rows from turn 1's KV cache: no second Encode call");
     assertEquals(firstUsage.getImageTokens(), secondUsage.getImageTokens());
     assertTrue(secondUsage.getCachedPromptTokens() >= firstUsage.getPromptTokens(),
         "turn 2 reused " + secondUsage.getCachedPromptTokens() + " positions; turn 1's prompt (image rows included) was "
@@ -89,8 +108,48 @@ class MultiTurnKvReuseSystemTest {
 
     Answer cold = generate(secondTurn.toBuilder().setCachePrompt(false).build());
     assertEquals(0, cold.completion().getUsage().getCachedPromptTokens());
+    assertEquals(encodes + 2, StackMetrics.visionEncodeCalls(), "without the cache the image is encoded");
     assertEquals(cold.text(), second.text(), "same greedy answer on a cache hit and without the cache");
     assertEquals(cold.completion().getFinishReason(), second.completion().getFinishReason());
     assertEquals(cold.completion().getUsage().getCompletionTokens(), secondUsage.getCompletionTokens());
+  }
+
+  /**
+   * An llm-service of its own whose KV budget holds one such conversation: another conversation
+   * evicts the first one's cache, so the first one's next turn must encode its image again.
+   */
+  @Test
+  void aTurnWhoseCacheWasEvictedEncodesItsImageAgain() throws Exception {
+    try (ServiceProcess small = ServiceProcess.llmService("kv-evict-llm")
+        // A 384x384 image is 1485 rows, 512 B each on the tiny model: one turn of ~1540
+        // positions reserves ~0.8 MB, two do not fit in 1.2 MB.
+        .with("varco.llm.kv-cache.max-bytes", "1200000").start()) {
+      ManagedChannel own = ManagedChannelBuilder.forAddress("127.0.0.1", small.grpcPort).usePlaintext().build();
+      try {
+        LanguageModelGrpc.LanguageModelBlockingStub smallLlm = LanguageModelGrpc.newBlockingStub(own);
+        Message imageTurn = imageTurn(TestImages.png(384, 384));
+        double encodes = StackMetrics.visionEncodeCalls();
+        Answer first = generate(smallLlm, GenerateRequest.newBuilder().setSessionId("kv-system")
+            .addMessages(imageTurn).setSampling(GREEDY).build());
+        assertEquals(encodes + 1, StackMetrics.visionEncodeCalls());
+
+        // Another conversation with another image takes the memory of the first one's cache.
+        generate(smallLlm, GenerateRequest.newBuilder().setSessionId("kv-other")
+            .addMessages(imageTurn(TestImages.jpeg(384, 384))).setSampling(GREEDY).build());
+        assertEquals(encodes + 2, StackMetrics.visionEncodeCalls());
+
+        GenerateRequest secondTurn = secondTurn(imageTurn, first);
+        Answer second = generate(smallLlm, secondTurn);
+        assertEquals(0, second.completion().getUsage().getCachedPromptTokens(), "turn 1's KV cache was evicted");
+        assertEquals(encodes + 3, StackMetrics.visionEncodeCalls(), "so turn 2 encodes the image again");
+        assertEquals(first.completion().getUsage().getImageTokens(), second.completion().getUsage().getImageTokens());
+
+        Answer cold = generate(smallLlm, secondTurn.toBuilder().setCachePrompt(false).build());
+        assertEquals(cold.text(), second.text(), "same greedy answer as without the cache");
+        assertEquals(cold.completion().getUsage().getCompletionTokens(), second.completion().getUsage().getCompletionTokens());
+      } finally {
+        own.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
   }
 }
