@@ -23,7 +23,7 @@ import javax.imageio.ImageIO;
 /**
  * A measured run (not a test): time to first token of the two turns of image conversations against
  * a running llm-service (and the vision-service it is configured with), as a gRPC client sees it.
- * Each run is a new conversation with a new image (so turn 1 never hits an earlier run's cache):
+ * Each run is a new conversation with a new image (so turn 1 never hits an earlier cache):
  * turn 1 = image + question, turn 2 = the whole conversation again + a new question, as the
  * gateway sends it. Prints each run and the median.
  *
@@ -46,8 +46,10 @@ public final class ImageTurnLatency {
       SamplingParams greedy = SamplingParams.newBuilder().setTemperature(0).setMaxTokens(8).build();
       double[] second = new double[runs];
       double[] first = new double[runs];
+      // New pictures every invocation: a picture of an earlier invocation would hit its KV cache.
+      int base = (int) (System.nanoTime() & 0xfffffff);
       for (int run = 0; run < runs; run++) {
-        byte[] png = picture(side, run);
+        byte[] png = picture(side, base + run);
         Message imageTurn = Message.newBuilder().setRole("user")
             .addContent(ContentPart.newBuilder().setImage(Image.newBuilder().setData(ByteString.copyFrom(png))))
             .addContent(ContentPart.newBuilder().setText("이 그림에 뭐가 있어? What is in it?")).build();
