@@ -1,6 +1,7 @@
 package dev.varco.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -14,6 +15,10 @@ import dev.varco.proto.llm.v1.Message;
 import dev.varco.proto.llm.v1.SamplingParams;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,6 +152,102 @@ class MultiTurnKvReuseSystemTest {
         Answer cold = generate(smallLlm, secondTurn.toBuilder().setCachePrompt(false).build());
         assertEquals(cold.text(), second.text(), "same greedy answer as without the cache");
         assertEquals(cold.completion().getUsage().getCompletionTokens(), second.completion().getUsage().getCompletionTokens());
+      } finally {
+        own.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A streaming call the test ends when it chooses, and what it received. */
+  private static final class HeldCall implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
+    final CountDownLatch firstResponse = new CountDownLatch(1);
+    final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private volatile ClientCallStreamObserver<GenerateRequest> call;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<GenerateRequest> requestStream) {
+      call = requestStream;
+    }
+
+    @Override
+    public void onNext(GenerateResponse response) {
+      firstResponse.countDown();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      firstResponse.countDown();
+      ended.complete(null);
+    }
+
+    @Override
+    public void onCompleted() {
+      firstResponse.countDown();
+      ended.complete(null);
+    }
+
+    void cancel() {
+      call.cancel("the test is done with it", null);
+    }
+  }
+
+  private static void awaitValue(ServiceProcess process, String series, double expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (StackMetrics.of(process, series) != expected && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(expected, StackMetrics.of(process, series), series);
+  }
+
+  /**
+   * The image's KV prefix is there when turn 2 is prepared (so its image is not encoded) but is
+   * evicted before turn 2 starts: the service encodes it then, and answers as without the cache.
+   * One request runs at a time; a held call keeps turn 2 queued behind a request that needs the
+   * memory of turn 1's cache.
+   */
+  @Test
+  void aTurnWhoseCacheIsEvictedWhileItWaitsEncodesItsImageBeforeItStarts() throws Exception {
+    try (ServiceProcess small = ServiceProcess.llmService("kv-race-llm")
+        .with("varco.llm.max-running-requests", "1")
+        // 512 B per position: turn 1 (~1540 positions) and the held call (30000) fit together,
+        // the request queued ahead of turn 2 (31000) does not fit beside turn 1's cache.
+        .with("varco.llm.kv-cache.max-bytes", "16500000").start()) {
+      ManagedChannel own = ManagedChannelBuilder.forAddress("127.0.0.1", small.grpcPort).usePlaintext().build();
+      try {
+        LanguageModelGrpc.LanguageModelBlockingStub smallLlm = LanguageModelGrpc.newBlockingStub(own);
+        LanguageModelGrpc.LanguageModelStub async = LanguageModelGrpc.newStub(own);
+        Message imageTurn = imageTurn(TestImages.png(384, 384));
+        Answer first = generate(smallLlm, GenerateRequest.newBuilder().setSessionId("kv-system")
+            .addMessages(imageTurn).setSampling(GREEDY).build());
+        GenerateRequest secondTurn = secondTurn(imageTurn, first);
+        double encodes = StackMetrics.visionEncodeCalls();
+
+        HeldCall running = new HeldCall();
+        async.generate(GenerateRequest.newBuilder().addMessages(text("user", "Tell me a very long story."))
+            .setSampling(SamplingParams.newBuilder().setTemperature(0).setMaxTokens(30000)).build(), running);
+        assertTrue(running.firstResponse.await(2, TimeUnit.MINUTES));
+        assertFalse(running.ended.isDone(), "the held call must still run (it ended early: pick another prompt)");
+        HeldCall ahead = new HeldCall();
+        async.generate(GenerateRequest.newBuilder().addMessages(text("user", "And another one."))
+            .setSampling(SamplingParams.newBuilder().setTemperature(0).setMaxTokens(31000)).build(), ahead);
+        awaitValue(small, "vllm:num_requests_waiting", 1);
+        Thread.sleep(2000); // a text prompt is prepared in milliseconds: it is queued before turn 2
+        CompletableFuture<Answer> second = CompletableFuture.supplyAsync(() -> generate(smallLlm, secondTurn));
+        // Turn 1's cache is idle while turn 2 is prepared: its image is left unencoded.
+        awaitValue(small, "varco:image_encodes_skipped_total", 1);
+        assertEquals(encodes, StackMetrics.visionEncodeCalls());
+
+        running.cancel(); // the request ahead starts, and its reservation evicts turn 1's cache
+        assertTrue(ahead.firstResponse.await(2, TimeUnit.MINUTES));
+        ahead.cancel();
+        Answer answered = second.get(5, TimeUnit.MINUTES);
+        assertEquals(1, StackMetrics.of(small, "varco:image_encodes_after_eviction_total"), "encoded when it was about to start");
+        assertEquals(encodes + 1, StackMetrics.visionEncodeCalls());
+        assertEquals(0, answered.completion().getUsage().getCachedPromptTokens());
+
+        Answer cold = generate(smallLlm, secondTurn.toBuilder().setCachePrompt(false).build());
+        assertEquals(cold.text(), answered.text(), "same greedy answer as without the cache");
+        assertEquals(cold.completion().getUsage().getCompletionTokens(), answered.completion().getUsage().getCompletionTokens());
       } finally {
         own.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       }

@@ -40,6 +40,11 @@ final class StackMetrics {
     return vision("varco_vision_cache_hits_total") + vision("varco_vision_cache_misses_total");
   }
 
+  /** As {@link #llm} on a service process of a test's own. */
+  static double of(ServiceProcess process, String series) {
+    return sum(process.url(), series);
+  }
+
   /** As {@link #llm} on the gateway. */
   static double gateway(String series) {
     return sum(RunningStack.get().gatewayUrl(), series);
