@@ -27,6 +27,24 @@ final class StackMetrics {
     assertEquals(0, llm("vllm:num_requests_running"), why);
   }
 
+  /** As {@link #llm} on vision-service. */
+  static double vision(String series) {
+    return sum("http://127.0.0.1:" + RunningStack.get().visionHttpPort, series);
+  }
+
+  /**
+   * Encode calls vision-service has answered or is answering: every call looks its embedding cache
+   * up once, so hits + misses.
+   */
+  static double visionEncodeCalls() {
+    return vision("varco_vision_cache_hits_total") + vision("varco_vision_cache_misses_total");
+  }
+
+  /** As {@link #llm} on a service process of a test's own. */
+  static double of(ServiceProcess process, String series) {
+    return sum(process.url(), series);
+  }
+
   /** As {@link #llm} on the gateway. */
   static double gateway(String series) {
     return sum(RunningStack.get().gatewayUrl(), series);

@@ -24,6 +24,8 @@ final class EngineMetrics {
   private final Timer interToken;
   private final Counter prefixQueries;
   private final Counter prefixHits;
+  private final Counter imagesHeldInKv;
+  private final Counter imagesEncodedLate;
   private final MeterRegistry registry;
   private final Tags model;
   private volatile KvCachePool kvPool;
@@ -45,6 +47,11 @@ final class EngineMetrics {
         .description("Prompt positions looked up in the KV cache").register(registry);
     prefixHits = Counter.builder("vllm:prefix_cache_hits").tags(model)
         .description("Prompt positions found in the KV cache (not prefilled)").register(registry);
+    imagesHeldInKv = Counter.builder("varco:image_encodes_skipped").tags(model)
+        .description("Images not sent to vision-service because a KV-cache prefix held their rows").register(registry);
+    imagesEncodedLate = Counter.builder("varco:image_encodes_after_eviction").tags(model)
+        .description("Of the skipped images, those encoded after all: their KV prefix was evicted before the request started")
+        .register(registry);
     endToEnd = Timer.builder("vllm:e2e_request_latency").tags(model).description("Admission to completion")
         .publishPercentileHistogram().register(registry);
   }
@@ -77,6 +84,16 @@ final class EngineMetrics {
     promptTokens.increment(tokens);
     prefixQueries.increment(tokens);
     prefixHits.increment(reused);
+  }
+
+  /** Images left unencoded because a KV prefix held their rows. */
+  void imageEncodesSkipped(int images) {
+    imagesHeldInKv.increment(images);
+  }
+
+  /** Skipped images encoded after all (their KV prefix was evicted first). */
+  void imageEncodesAfterEviction(int images) {
+    imagesEncodedLate.increment(images);
   }
 
   void interToken(Duration sincePreviousToken) {

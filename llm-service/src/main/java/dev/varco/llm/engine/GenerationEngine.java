@@ -22,6 +22,7 @@ import java.util.function.Function;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,6 +82,8 @@ public class GenerationEngine {
   private Function<Path, DecoderSharding> sharding;
   private volatile LoadedModel model;
   private volatile PromptPreparer preparer;
+  /** The model thread's KV cache, for preparation's lookups by image digest; null while it has none. */
+  private volatile KvCachePool kvCache;
   private volatile Instant loadedAt;
   private volatile boolean stopping;
 
@@ -175,14 +178,46 @@ public class GenerationEngine {
         return;
       }
       TokenSampler sampler = new TokenSampler(request.sampling());
-      ready.add(new PreparedJob(
-          request.requestId(), prepared.prompt(), prepared.maxTokens(), sampler, request.stop(), sink, ticket, admitted, request.cachePrompt()));
+      int skipped = missingImages(prepared.prompt());
+      metrics.imageEncodesSkipped(skipped);
+      // The image bytes are kept only while a KV prefix stands in for some image's rows.
+      List<ImageInput> images = skipped > 0 ? request.images() : List.of();
+      ready.add(new PreparedJob(request.requestId(), prepared.prompt(), images, prepared.maxTokens(), sampler,
+          request.stop(), sink, ticket, admitted, request.cachePrompt()));
     } catch (RuntimeException e) {
       metrics.waiting.decrementAndGet();
       if (!ticket.isCancelled()) {
         sink.failed(e);
       }
     }
+  }
+
+  /**
+   * Called by the model thread for a job whose images were left unencoded because a KV prefix held
+   * their rows, when that prefix is gone by the time the job could start: encodes them off the
+   * model thread and queues the job again (it stays counted as waiting).
+   */
+  private void encodeMissing(PreparedJob job) {
+    metrics.imageEncodesAfterEviction(missingImages(job.prompt()));
+    preparation.execute(() -> {
+      try {
+        PromptRows complete = preparer.encodeMissing(job.requestId(), job.prompt(), job.images(), job.ticket());
+        if (complete == null || job.ticket().isCancelled()) {
+          metrics.waiting.decrementAndGet();
+          return;
+        }
+        ready.add(job.withPrompt(complete));
+      } catch (RuntimeException e) {
+        metrics.waiting.decrementAndGet();
+        if (!job.ticket().isCancelled()) {
+          job.sink().failed(e);
+        }
+      }
+    });
+  }
+
+  private static int missingImages(PromptRows prompt) {
+    return (int) prompt.images().stream().filter(image -> !image.hasRows()).count();
   }
 
   private void runModelThread() {
@@ -207,8 +242,10 @@ public class GenerationEngine {
           loaded.decoder()::newKvCache, loaded.decoder().kvFootprint(), kvBudget.bytes(),
           config.llm().kvCache().idleTtl().toNanos(), config.llm().kvCache().reuse());
       metrics.kvCache(pool);
-      Throwable thrown = new StepScheduler(
-          loaded, pool, metrics, config.llm().maxRunningRequests(), config.llm().maxBatchRows(), ready).run(() -> stopping);
+      kvCache = pool;
+      Throwable thrown = new StepScheduler(loaded, pool, metrics, config.llm().maxRunningRequests(),
+          config.llm().maxBatchRows(), ready, this::encodeMissing).run(() -> stopping);
+      kvCache = null;
       if (thrown == null || stopping) {
         break;
       }
@@ -312,7 +349,7 @@ public class GenerationEngine {
     LoadedModel loaded = LoadedModel.load(modelDir, workDir, config.llm().prefillChunkRows(), config.llm().contextLength(),
         sharding);
     model = loaded;
-    preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), kvBudget.bytes());
+    preparer = new PromptPreparer(loaded, vision, config.vision().timeout(), kvBudget.bytes(), () -> kvCache);
     // Readiness means a token can be decoded, not merely that files were mapped.
     warmUp(loaded);
     loadedAt = Instant.now();

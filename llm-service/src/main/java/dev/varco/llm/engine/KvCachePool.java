@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * destroys what it held beyond the shared prefix, so a buffer is only taken when the prompt shares
  * at least half of its positions (the next turn of its conversation, a retry); a short match such
  * as a common system prompt is not worth another conversation's cache, and gets a fresh buffer.
- * Only the model thread calls this class.
+ * Only the model thread calls this class, but for {@link #heldImageSizes}, which reads a snapshot.
  */
 final class KvCachePool implements AutoCloseable {
   /** A buffer and the highest number of positions ever written to it (its pages stay allocated). */
@@ -68,6 +68,8 @@ final class KvCachePool implements AutoCloseable {
   private final boolean reuse;
   /** Least recently used first. */
   private final List<IdleEntry> idle = new ArrayList<>();
+  /** What the idle buffers hold, republished at every change, for lookups off the model thread. */
+  private volatile List<PromptContent> idleContents = List.of();
   // Written by the model thread only; volatile so metrics can read them.
   private volatile long runningBytes;
   private volatile long idleBytes;
@@ -102,31 +104,72 @@ final class KvCachePool implements AutoCloseable {
     return runningBytes + footprint.bytes(positions) <= budgetBytes;
   }
 
+  /** Whether a buffer holding {@code content} is worth taking for a prompt sharing {@code shared} positions. */
+  private static boolean worthTaking(PromptContent content, int shared) {
+    return shared > 0 && 2L * shared >= content.length();
+  }
+
+  /** An idle buffer and how many leading positions of a prompt it holds. */
+  private record Match(IdleEntry entry, int shared) {}
+
+  /** The idle buffer {@link #acquire} would lend for {@code prompt} (null: a fresh one). */
+  private Match bestMatch(PromptContent prompt, boolean cachePrompt) {
+    Match best = null;
+    if (reuse && cachePrompt) {
+      for (IdleEntry entry : idle) {
+        int shared = entry.content().sharedPrefixLength(prompt);
+        if ((best == null || shared > best.shared()) && worthTaking(entry.content(), shared)) {
+          best = new Match(entry, shared);
+        }
+      }
+    }
+    return best;
+  }
+
+  /** The leading prompt positions {@link #acquire} would find in the buffer it lends now. */
+  int reusablePositions(PromptContent prompt, boolean cachePrompt) {
+    Match best = bestMatch(prompt, cachePrompt);
+    // The last prompt position is always computed: its logits start generation.
+    return best == null ? 0 : Math.min(best.shared(), prompt.length() - 1);
+  }
+
+  /**
+   * Off the model thread, before a prompt's images are encoded: the sizes of its leading images
+   * whose rows an idle buffer holds now (see {@link PromptContent#heldImages}); they need not be
+   * encoded as long as that buffer is still there when the request starts, which the model thread
+   * checks ({@link #reusablePositions}). Empty with reuse off or {@code cachePrompt} false.
+   */
+  int[] heldImageSizes(int[] tokenIds, int imageTokenId, List<String> digests, boolean cachePrompt) {
+    if (!reuse || !cachePrompt || digests.isEmpty()) {
+      return new int[0];
+    }
+    PromptContent.HeldImages best = null;
+    for (PromptContent content : idleContents) {
+      PromptContent.HeldImages held = content.heldImages(tokenIds, imageTokenId, digests);
+      if (worthTaking(content, held.sharedPositions())
+          && (best == null || held.sharedPositions() > best.sharedPositions())) {
+        best = held;
+      }
+    }
+    return best == null ? new int[0] : best.imageSizes();
+  }
+
   /**
    * Lends a buffer for {@code prompt}, reserving memory for {@code positions} positions.
    *
    * @param cachePrompt false = take a fresh buffer even when an idle one matches
    */
   Lease acquire(PromptContent prompt, int positions, boolean cachePrompt) {
-    IdleEntry best = null;
-    int bestShared = 0;
-    if (reuse && cachePrompt) {
-      for (IdleEntry entry : idle) {
-        int shared = entry.content().sharedPrefixLength(prompt);
-        if (shared > bestShared && 2L * shared >= entry.content().length()) {
-          best = entry;
-          bestShared = shared;
-        }
-      }
-    }
+    Match best = bestMatch(prompt, cachePrompt);
     PooledBuffer buffer;
     int reused;
     if (best != null) {
-      idle.remove(best);
-      idleBytes -= best.bytes();
-      buffer = best.buffer();
+      idle.remove(best.entry());
+      idleBytes -= best.entry().bytes();
+      publishIdle();
+      buffer = best.entry().buffer();
       // The last prompt position is always computed: its logits start generation.
-      reused = Math.min(bestShared, prompt.length() - 1);
+      reused = Math.min(best.shared(), prompt.length() - 1);
     } else {
       buffer = new PooledBuffer(newBuffer.get());
       reused = 0;
@@ -151,6 +194,7 @@ final class KvCachePool implements AutoCloseable {
       trimIdleTo(budgetBytes - runningBytes - bytes);
       idle.add(new IdleEntry(buffer, content, bytes, System.nanoTime()));
       idleBytes += bytes;
+      publishIdle();
     } else {
       buffer.kv.close();
     }
@@ -158,6 +202,7 @@ final class KvCachePool implements AutoCloseable {
 
   /** Closes idle buffers unused for longer than the TTL. */
   void evictExpired(long nowNanos) {
+    int before = idle.size();
     Iterator<IdleEntry> it = idle.iterator();
     while (it.hasNext()) {
       IdleEntry entry = it.next();
@@ -166,6 +211,9 @@ final class KvCachePool implements AutoCloseable {
         idleBytes -= entry.bytes();
         entry.buffer().kv.close();
       }
+    }
+    if (idle.size() != before) {
+      publishIdle();
     }
   }
 
@@ -178,11 +226,19 @@ final class KvCachePool implements AutoCloseable {
   }
 
   private void trimIdleTo(long allowedIdleBytes) {
+    int before = idle.size();
     while (idleBytes > Math.max(0, allowedIdleBytes) && !idle.isEmpty()) {
       IdleEntry oldest = idle.removeFirst();
       idleBytes -= oldest.bytes();
       oldest.buffer().kv.close();
     }
+    if (idle.size() != before) {
+      publishIdle();
+    }
+  }
+
+  private void publishIdle() {
+    idleContents = idle.stream().map(IdleEntry::content).toList();
   }
 
   long runningBytes() {

@@ -1,6 +1,7 @@
 package dev.varco.llm.engine;
 
 import dev.varco.llm.model.ImageEmbedding;
+import dev.varco.llm.model.PromptImage;
 import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.text.ChatTemplate;
 import dev.varco.llm.text.TemplateRejectedException;
@@ -16,23 +17,34 @@ import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * Builds a request's prompt rows off the model thread: chat template, tokenization, one vision
- * Encode call per image, splicing. Enforces the context length once with one position per image
- * (before any image is encoded) and again with the real image sizes.
+ * Encode call per image the KV cache does not already hold, splicing. Enforces the context length
+ * once with one position per image (before any image is encoded) and again with the real image
+ * sizes.
+ *
+ * <p>Images are looked up by digest in the KV cache's idle buffers first: an image whose rows lie
+ * in the prefix a buffer shares with this prompt (the earlier turns of its conversation) is not
+ * encoded; the prompt keeps only its size. Should that buffer be evicted before the request
+ * starts, the model thread hands the request back and {@link #encodeMissing} encodes them.
  */
 final class PromptPreparer {
   private final LoadedModel model;
   private final VisionEncoderClient vision;
   private final Duration visionTimeout;
   private final long kvBudgetBytes;
+  private final Supplier<KvCachePool> kvCache;
 
-  PromptPreparer(LoadedModel model, VisionEncoderClient vision, Duration visionTimeout, long kvBudgetBytes) {
+  /** @param kvCache the model thread's current pool (null while it has none) */
+  PromptPreparer(LoadedModel model, VisionEncoderClient vision, Duration visionTimeout, long kvBudgetBytes,
+      Supplier<KvCachePool> kvCache) {
     this.model = model;
     this.vision = vision;
     this.visionTimeout = visionTimeout;
     this.kvBudgetBytes = kvBudgetBytes;
+    this.kvCache = kvCache;
   }
 
   /** Token ids of the rendered conversation; image placeholders still one token each. */
@@ -70,20 +82,53 @@ final class PromptPreparer {
     int[] ids = promptTokens(request);
     // Before any image is encoded: one position per image and at least one new token must fit.
     checkContext(ids.length, Math.max(1, maxTokens));
-    List<ImageEmbedding> images = new ArrayList<>();
-    List<String> digests = new ArrayList<>();
-    for (ImageInput image : request.images()) {
+    int imageTokenId = model.manifest().llm().imageTokenId();
+    // Computed here, not taken from the request: KV reuse must never trust a claimed digest.
+    List<String> digests = request.images().stream().map(image -> sha256(image.data())).toList();
+    KvCachePool pool = kvCache.get();
+    int[] held = pool == null ? new int[0] : pool.heldImageSizes(ids, imageTokenId, digests, request.cachePrompt());
+    List<PromptImage> images = new ArrayList<>();
+    for (int i = 0; i < digests.size(); i++) {
+      if (i < held.length) {
+        images.add(PromptImage.heldInCache(digests.get(i), held[i]));
+        continue;
+      }
       if (ticket.isCancelled()) {
         return null;
       }
-      images.add(encode(request.requestId(), image, ticket));
-      // Computed here, not taken from the request: KV reuse must never trust a claimed digest.
-      digests.add(sha256(image.data()));
+      images.add(PromptImage.encoded(encode(request.requestId(), request.images().get(i), ticket), digests.get(i)));
     }
-    PromptRows prompt = PromptRows.splice(ids, model.manifest().llm().imageTokenId(), images, digests);
+    PromptRows prompt = PromptRows.spliceImages(ids, imageTokenId, images);
     int granted = maxTokens == 0 ? positionsLeft(prompt.length(), defaultCap) : maxTokens;
     checkContext(prompt.length(), Math.max(1, granted));
     return new Prepared(prompt, granted);
+  }
+
+  /**
+   * Encodes the images of {@code prompt} it holds no rows for (their KV prefix was evicted before
+   * the request started): the whole prompt with every row, or null when the ticket was cancelled.
+   *
+   * @param images the request's images, in prompt order
+   */
+  PromptRows encodeMissing(String requestId, PromptRows prompt, List<ImageInput> images, GenerationTicket ticket) {
+    List<PromptImage> complete = new ArrayList<>(prompt.images());
+    for (int i = 0; i < complete.size(); i++) {
+      PromptImage image = complete.get(i);
+      if (image.hasRows()) {
+        continue;
+      }
+      if (ticket.isCancelled()) {
+        return null;
+      }
+      ImageEmbedding embedding = encode(requestId, images.get(i), ticket);
+      if (embedding.tokenCount() != image.tokenCount()) {
+        throw new BackendUnavailableException("vision service returned " + embedding.tokenCount() + " rows for "
+            + images.get(i).field() + ", which took " + image.tokenCount() + " in this conversation's earlier turn"
+            + " (was vision-service's model changed?)", null);
+      }
+      complete.set(i, PromptImage.encoded(embedding, image.digest()));
+    }
+    return prompt.withImages(complete);
   }
 
   /** vLLM's default max_tokens: every position the context and the KV budget leave after the prompt. */

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,9 +58,11 @@ final class StepScheduler {
   private final Set<Integer> endOfTurnTokens;
   private final ArrayDeque<PreparedJob> waiting = new ArrayDeque<>();
   private final List<RunningRequest> running = new ArrayList<>();
+  /** Takes back a job whose unencoded images' KV prefix is gone, to encode them off this thread. */
+  private final Consumer<PreparedJob> encodeMissing;
 
-  StepScheduler(
-      LoadedModel model, KvCachePool pool, EngineMetrics metrics, int maxRunning, int maxBatchRows, BlockingQueue<PreparedJob> ready) {
+  StepScheduler(LoadedModel model, KvCachePool pool, EngineMetrics metrics, int maxRunning, int maxBatchRows,
+      BlockingQueue<PreparedJob> ready, Consumer<PreparedJob> encodeMissing) {
     if (maxBatchRows < maxRunning) {
       throw new IllegalArgumentException("varco.llm.max-batch-rows (" + maxBatchRows
           + ") must be at least varco.llm.max-running-requests (" + maxRunning + "): every decoding request needs its row");
@@ -71,6 +74,7 @@ final class StepScheduler {
     this.maxBatchRows = maxBatchRows;
     this.prefillChunkRows = model.decoder().prefillChunkRows();
     this.ready = ready;
+    this.encodeMissing = encodeMissing;
     this.endOfTurnTokens = new HashSet<>(model.manifest().llm().eosTokenIds());
   }
 
@@ -174,6 +178,11 @@ final class StepScheduler {
         return; // waits for memory; first come, first served
       }
       waiting.poll();
+      if (job.prompt().missingRowsEnd() > pool.reusablePositions(job.prompt().content(), job.cachePrompt())) {
+        // The KV prefix that held some images' rows was evicted since preparation: encode them.
+        encodeMissing.accept(job);
+        continue;
+      }
       metrics.waiting.decrementAndGet();
       KvCachePool.Lease lease = pool.acquire(job.prompt().content(), positions, job.cachePrompt());
       RunningRequest request = new RunningRequest(job, lease, new DeltaAssembler(

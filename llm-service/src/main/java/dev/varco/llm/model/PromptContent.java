@@ -102,6 +102,71 @@ public final class PromptContent {
   }
 
   /**
+   * What this content can tell about a prompt whose images are not encoded yet.
+   *
+   * @param sharedPositions leading positions this content shares with the prompt (as
+   *     {@link #sharedPrefixLength}), counting only as far as the prompt's image sizes are known
+   * @param imageSizes the row counts of the prompt's leading images that lie wholly inside those
+   *     shared positions: their rows are in any KV cache holding this content
+   */
+  public record HeldImages(int sharedPositions, int[] imageSizes) {}
+
+  /**
+   * Matches a prompt before its images are encoded: {@code tokenIds} with one {@code imageTokenId}
+   * per image, and the images' digests in order. An image's size is taken from an image of this
+   * content with the same digest; the prompt is followed up to its first image this content does not
+   * hold (nothing after it can be shared). An image at the very end of the prompt never counts as
+   * held: the last prompt position is always computed.
+   */
+  public HeldImages heldImages(int[] tokenIds, int imageTokenId, List<String> digests) {
+    Builder probe = builder();
+    List<Integer> sizes = new ArrayList<>();
+    List<Integer> ends = new ArrayList<>();
+    int position = 0;
+    int runStart = 0;
+    int image = 0;
+    boolean complete = true;
+    for (int i = 0; i < tokenIds.length; i++) {
+      if (tokenIds[i] != imageTokenId) {
+        continue;
+      }
+      probe.text(Arrays.copyOfRange(tokenIds, runStart, i));
+      position += i - runStart;
+      String digest = image < digests.size() ? digests.get(image) : null;
+      int size = digest == null ? -1 : tokenCountOf(digest);
+      if (size < 1 || i == tokenIds.length - 1) {
+        complete = false;
+        break;
+      }
+      probe.image(digest, size, size);
+      position += size;
+      sizes.add(size);
+      ends.add(position);
+      image++;
+      runStart = i + 1;
+    }
+    if (complete) {
+      probe.text(Arrays.copyOfRange(tokenIds, runStart, tokenIds.length));
+    }
+    int shared = sharedPrefixLength(probe.build());
+    int held = 0;
+    while (held < ends.size() && ends.get(held) <= shared) {
+      held++;
+    }
+    return new HeldImages(shared, sizes.subList(0, held).stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /** The row count of an image with this digest here, or -1. */
+  private int tokenCountOf(String digest) {
+    for (Segment segment : segments) {
+      if (segment instanceof Image image && digest.equals(image.digest())) {
+        return image.tokenCount();
+      }
+    }
+    return -1;
+  }
+
+  /**
    * How many leading positions hold the same content in both: equal token ids, or the same rows
    * of images with equal non-null digests.
    */

@@ -22,8 +22,7 @@ public final class PromptRows {
     }
   }
 
-  /** @param digest the image's sha256 (hex); null = an image no other prompt can match */
-  private record ImageSegment(ImageEmbedding image, String digest) implements Segment {
+  private record ImageSegment(PromptImage image) implements Segment {
     public int length() {
       return image.tokenCount();
     }
@@ -63,6 +62,18 @@ public final class PromptRows {
     if (digests.size() != images.size()) {
       throw new IllegalArgumentException(digests.size() + " digests for " + images.size() + " images");
     }
+    List<PromptImage> spliced = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      spliced.add(PromptImage.encoded(images.get(i), digests.get(i)));
+    }
+    return spliceImages(tokenIds, imageTokenId, spliced);
+  }
+
+  /**
+   * Replaces the i-th occurrence of {@code imageTokenId} by the positions of {@code images.get(i)},
+   * whose rows may be missing (held by a KV-cache prefix; see {@link #missingRowsEnd()}).
+   */
+  public static PromptRows spliceImages(int[] tokenIds, int imageTokenId, List<PromptImage> images) {
     List<Segment> segments = new ArrayList<>();
     int runStart = 0;
     int imageIndex = 0;
@@ -77,7 +88,7 @@ public final class PromptRows {
       if (i > runStart) {
         segments.add(new TextSegment(Arrays.copyOfRange(tokenIds, runStart, i)));
       }
-      segments.add(new ImageSegment(images.get(imageIndex), digests.get(imageIndex)));
+      segments.add(new ImageSegment(images.get(imageIndex)));
       imageIndex++;
       runStart = i + 1;
     }
@@ -97,10 +108,51 @@ public final class PromptRows {
     for (Segment segment : segments) {
       switch (segment) {
         case TextSegment text -> content.text(text.tokenIds());
-        case ImageSegment image -> content.image(image.digest(), image.length(), image.length());
+        case ImageSegment image -> content.image(image.image().digest(), image.length(), image.length());
       }
     }
     return content.build();
+  }
+
+  /**
+   * Where the last image whose rows this prompt does not hold ends (0 when it holds every row):
+   * the prompt can run only on a KV cache that already holds at least this many leading positions.
+   */
+  public int missingRowsEnd() {
+    int end = 0;
+    int position = 0;
+    for (Segment segment : segments) {
+      position += segment.length();
+      if (segment instanceof ImageSegment image && !image.image().hasRows()) {
+        end = position;
+      }
+    }
+    return end;
+  }
+
+  /** The images in prompt order (with or without their rows). */
+  public List<PromptImage> images() {
+    return segments.stream().filter(s -> s instanceof ImageSegment).map(s -> ((ImageSegment) s).image()).toList();
+  }
+
+  /** This prompt with its images replaced by {@code images} (same count, same sizes, in order). */
+  public PromptRows withImages(List<PromptImage> images) {
+    List<Segment> replaced = new ArrayList<>(segments.size());
+    int next = 0;
+    for (Segment segment : segments) {
+      if (segment instanceof ImageSegment old) {
+        if (next >= images.size() || images.get(next).tokenCount() != old.length()) {
+          throw new IllegalArgumentException("image " + next + " does not replace an image of " + old.length() + " rows");
+        }
+        replaced.add(new ImageSegment(images.get(next++)));
+      } else {
+        replaced.add(segment);
+      }
+    }
+    if (next != images.size()) {
+      throw new IllegalArgumentException(images.size() + " images for a prompt of " + next);
+    }
+    return new PromptRows(replaced);
   }
 
   /** Number of positions (text tokens plus image rows). */
@@ -155,11 +207,16 @@ public final class PromptRows {
         switch (segment) {
           case TextSegment text -> tokenRows.copy(text.tokenIds()[inSegment], dest, destOffset);
           case ImageSegment image -> {
-            if (image.image().hiddenSize() != hiddenSize) {
-              throw new IllegalArgumentException(
-                  "image rows are " + image.image().hiddenSize() + " wide, the decoder is " + hiddenSize);
+            ImageEmbedding rows = image.image().embedding();
+            if (rows == null) {
+              throw new IllegalStateException(
+                  "position " + position + " is a row of an image that was not encoded (its KV prefix was expected to hold it)");
             }
-            System.arraycopy(image.image().rows(), inSegment * hiddenSize, dest, destOffset, hiddenSize);
+            if (rows.hiddenSize() != hiddenSize) {
+              throw new IllegalArgumentException(
+                  "image rows are " + rows.hiddenSize() + " wide, the decoder is " + hiddenSize);
+            }
+            rows.copyRow(inSegment, dest, destOffset);
           }
         }
         written++;

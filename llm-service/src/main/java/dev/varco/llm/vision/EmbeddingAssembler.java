@@ -7,13 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Rebuilds float rows from an Encode stream: one {@link EmbeddingHeader}, then chunks that together
+ * Rebuilds the rows of an Encode stream: one {@link EmbeddingHeader}, then chunks that together
  * hold token_count x hidden_size little-endian values of the header's dtype (float16 or float32).
- * Chunk boundaries may fall anywhere, even inside a value.
+ * Chunk boundaries may fall anywhere, even inside a value. The payload is kept as received (no
+ * widening to float here).
  */
 public final class EmbeddingAssembler {
   private EmbeddingHeader header;
-  private int bytesPerValue;
+  private ImageEmbedding.Format format;
   private ByteBuffer payload;
 
   public void accept(EncodeResponse response) {
@@ -28,13 +29,13 @@ public final class EmbeddingAssembler {
     if (header != null) {
       throw new MalformedEmbeddingException("a second header arrived in one Encode stream");
     }
-    bytesPerValue =
+    format =
         switch (h.getDtype()) {
-          case EMBEDDING_D_TYPE_FLOAT16 -> 2;
-          case EMBEDDING_D_TYPE_FLOAT32 -> 4;
+          case EMBEDDING_D_TYPE_FLOAT16 -> ImageEmbedding.Format.FLOAT16;
+          case EMBEDDING_D_TYPE_FLOAT32 -> ImageEmbedding.Format.FLOAT32;
           default -> throw new MalformedEmbeddingException("unsupported embedding dtype " + h.getDtype());
         };
-    long expected = (long) h.getTokenCount() * h.getHiddenSize() * bytesPerValue;
+    long expected = (long) h.getTokenCount() * h.getHiddenSize() * format.bytesPerValue();
     if (h.getTokenCount() == 0 || h.getHiddenSize() == 0) {
       throw new MalformedEmbeddingException("empty embedding: " + h.getTokenCount() + "x" + h.getHiddenSize());
     }
@@ -69,11 +70,6 @@ public final class EmbeddingAssembler {
       throw new MalformedEmbeddingException(
           "the Encode stream ended after " + payload.position() + " of " + header.getPayloadBytes() + " bytes");
     }
-    payload.flip();
-    float[] rows = new float[header.getTokenCount() * header.getHiddenSize()];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = bytesPerValue == 2 ? Float.float16ToFloat(payload.getShort()) : payload.getFloat();
-    }
-    return new ImageEmbedding(header.getTokenCount(), header.getHiddenSize(), rows);
+    return new ImageEmbedding(header.getTokenCount(), header.getHiddenSize(), format, payload.flip());
   }
 }

@@ -81,7 +81,7 @@ class ForwardPathEquivalenceTest {
         model.copyTokenEmbedding(text[2 + i], rows, i * model.hiddenSize());
       }
       int[] withPlaceholder = {text[0], text[1], imageToken, text[7], text[8], text[9]};
-      PromptRows spliced = PromptRows.splice(withPlaceholder, imageToken, List.of(new ImageEmbedding(5, model.hiddenSize(), rows)));
+      PromptRows spliced = PromptRows.splice(withPlaceholder, imageToken, List.of(ImageEmbedding.ofFloats(5, model.hiddenSize(), rows)));
       assertEquals(text.length, spliced.length());
       try (KvCache a = model.newKvCache(); KvCache b = model.newKvCache()) {
         float[] expected = model.prefill(PromptRows.ofTokens(text), 0, text.length, 0, a);

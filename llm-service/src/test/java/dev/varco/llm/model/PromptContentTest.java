@@ -1,5 +1,6 @@
 package dev.varco.llm.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -10,7 +11,7 @@ class PromptContentTest {
   static final int IMAGE = 99;
 
   static ImageEmbedding image(int rows) {
-    return new ImageEmbedding(rows, 2, new float[rows * 2]);
+    return ImageEmbedding.ofFloats(rows, 2, new float[rows * 2]);
   }
 
   static PromptContent prompt(int[] tokens, List<ImageEmbedding> images, List<String> digests) {
@@ -70,5 +71,35 @@ class PromptContentTest {
     assertEquals(5, grown.sharedPrefixLength(content));
     int[] next = {1, IMAGE, 2, 8, 9, 4};
     assertEquals(7, grown.sharedPrefixLength(prompt(next, List.of(image(3)), List.of("aa"))));
+  }
+
+  @Test
+  void heldImagesAreTheLeadingImagesInsideTheSharedPrefix() {
+    // Turn 1: [1, image aa (5 rows), 2, 3]; turn 2 appends an answer and a second image.
+    PromptContent turn1 = prompt(new int[] {1, IMAGE, 2, 3}, List.of(image(5)), List.of("aa"));
+    int[] turn2 = {1, IMAGE, 2, 3, 7, 8, IMAGE, 4};
+    PromptContent.HeldImages held = turn1.heldImages(turn2, IMAGE, List.of("aa", "bb"));
+    assertArrayEquals(new int[] {5}, held.imageSizes(), "image aa is held, bb is not");
+    assertEquals(turn1.length(), held.sharedPositions());
+    // The same prompt with another first image: nothing held, the text before it is shared.
+    PromptContent.HeldImages other = turn1.heldImages(turn2, IMAGE, List.of("cc", "aa"));
+    assertArrayEquals(new int[0], other.imageSizes());
+    assertEquals(1, other.sharedPositions());
+    // The image only partly prefilled (the turn was cancelled mid-image): it must be encoded.
+    PromptContent.HeldImages partial = turn1.truncated(4).heldImages(turn2, IMAGE, List.of("aa", "bb"));
+    assertArrayEquals(new int[0], partial.imageSizes());
+    assertEquals(4, partial.sharedPositions());
+    // Different text before the image: its rows have other keys and values.
+    assertArrayEquals(new int[0], turn1.heldImages(new int[] {9, IMAGE, 2}, IMAGE, List.of("aa")).imageSizes());
+    // An image in the last position is never held (the last position is always computed).
+    assertArrayEquals(new int[0], turn1.heldImages(new int[] {1, IMAGE}, IMAGE, List.of("aa")).imageSizes());
+  }
+
+  @Test
+  void heldSizesComeFromTheCachedImageWithTheSameDigest() {
+    PromptContent twoImages = prompt(new int[] {1, IMAGE, 2, IMAGE, 3}, List.of(image(4), image(6)), List.of("aa", "bb"));
+    PromptContent.HeldImages held = twoImages.heldImages(new int[] {1, IMAGE, 2, IMAGE, 3, 5}, IMAGE, List.of("aa", "bb"));
+    assertArrayEquals(new int[] {4, 6}, held.imageSizes());
+    assertEquals(twoImages.length(), held.sharedPositions());
   }
 }

@@ -39,8 +39,10 @@ class EmbeddingAssemblerTest {
     ImageEmbedding embedding = assembler.finish();
     assertEquals(2, embedding.tokenCount());
     assertEquals(3, embedding.hiddenSize());
+    assertEquals(ImageEmbedding.Format.FLOAT16, embedding.format(), "kept as float16 until copied into a forward");
+    float[] rows = rows(embedding);
     for (int i = 0; i < values.length; i++) {
-      assertEquals(Float.float16ToFloat(Float.floatToFloat16(values[i])), embedding.rows()[i], 0f);
+      assertEquals(Float.float16ToFloat(Float.floatToFloat16(values[i])), rows[i], 0f);
     }
   }
 
@@ -51,7 +53,15 @@ class EmbeddingAssemblerTest {
     EmbeddingAssembler assembler = new EmbeddingAssembler();
     assembler.accept(header(1, 2, EmbeddingDType.EMBEDDING_D_TYPE_FLOAT32, 8));
     assembler.accept(chunk(payload.array(), 0, 8));
-    assertArrayEquals(values, assembler.finish().rows());
+    assertArrayEquals(values, rows(assembler.finish()));
+  }
+
+  static float[] rows(ImageEmbedding embedding) {
+    float[] rows = new float[embedding.tokenCount() * embedding.hiddenSize()];
+    for (int r = 0; r < embedding.tokenCount(); r++) {
+      embedding.copyRow(r, rows, r * embedding.hiddenSize());
+    }
+    return rows;
   }
 
   @Test
