@@ -3,6 +3,7 @@ package dev.varco.llm.bench;
 import dev.varco.llm.model.DecoderModel;
 import dev.varco.llm.model.PromptRows;
 import dev.varco.llm.shard.ModelDigest;
+import dev.varco.llm.shard.wire.ReduceObserver;
 import dev.varco.llm.shard.wire.ShardCoordinator;
 import dev.varco.llm.shard.wire.ShardPeer;
 import dev.varco.llm.shard.wire.ShardWorkerProcess;
@@ -36,12 +37,12 @@ public final class ShardBenchmark {
   private ShardBenchmark() {}
 
   /** What one configuration measured. */
-  record Run(String config, double prefillRowsPerSecond, double decodeTokensPerSecond, double reduceMsPerToken,
+  record Run(String config, double prefillRowsPerSecond, double prefillReduceMs, double decodeTokensPerSecond, double reduceMsPerToken,
       double reduceUsPerReduce, double payloadBytesPerToken, double payloadBytesPerPrefillRow,
       double wireBytesPerToken, double wireBytesPerPrefillRow) {}
 
   /** Sums what the coordinator reports of its all-reduces. */
-  static final class Tally implements dev.varco.llm.shard.wire.ReduceObserver {
+  static final class Tally implements ReduceObserver {
     long nanos;
     long reduces;
     long bytes;
@@ -76,7 +77,9 @@ public final class ShardBenchmark {
     }
 
     System.setProperty("varco.llm.threads", "1");
-    Optional<String> noNamespace = VethNamespace.unavailable();
+    // bench.shard-link=loopback keeps the worker in this namespace (to compare with the veth link).
+    Optional<String> noNamespace = System.getProperty("bench.shard-link", "netns").equals("loopback")
+        ? Optional.of("bench.shard-link=loopback") : VethNamespace.unavailable();
     VethNamespace namespace = noNamespace.isEmpty() ? VethNamespace.create() : null;
     String where = namespace == null ? "loopback (" + noNamespace.get() + ")" : "a veth pair into network namespace " + namespace.name();
     DecoderBenchmark.say("2 shards: the worker runs over " + where);
@@ -103,9 +106,9 @@ public final class ShardBenchmark {
         .append(Runtime.getRuntime().availableProcessors()).append(" CPUs, load average ").append(loadBefore)
         .append(" -> ").append(DecoderBenchmark.loadAverage()).append("; ").append(shapeName).append(' ').append(dtype)
         .append(", prompt ").append(prompt).append(" rows (one chunk), ").append(decode).append(" decode steps; worker over ")
-        .append(where).append("\n\n| configuration | prefill rows/s | decode tok/s | all-reduce ms per token "
+        .append(where).append("\n\n| configuration | prefill rows/s | prefill all-reduce ms | decode tok/s | all-reduce ms per token "
             + "| µs per all-reduce | payload B per token | payload B per prefill row | wire B per token | wire B per prefill row |\n")
-        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     runs.forEach(r -> table.append(row(r)).append('\n'));
     System.out.println(table);
     Path out = Path.of("target", "bench-results");
@@ -116,10 +119,12 @@ public final class ShardBenchmark {
   private static Run measure(String config, DecoderModel model, Tally tally, VethNamespace link, int prompt, int decode)
       throws Exception {
     int[] ids = new SplittableRandom(7).ints(prompt, 0, model.vocabSize() - 2).toArray();
-    try (KvCache kv = model.newKvCache()) { // warm-up: JIT, first touch of the mapped weights
-      float[] logits = model.prefill(PromptRows.ofTokens(Arrays.copyOf(ids, 32)), 0, 32, 0, kv);
-      for (int i = 0; i < 4; i++) {
-        logits = model.decode(DecoderBenchmark.Child.argmax(logits), 32 + i, kv);
+    // Warm-up (every rank's JIT, first touch of the mapped weights): a prefill and some decodes.
+    int warmup = Integer.getInteger("bench.warmup", 16);
+    try (KvCache kv = model.newKvCache()) {
+      float[] logits = model.prefill(PromptRows.ofTokens(Arrays.copyOf(ids, 64)), 0, 64, 0, kv);
+      for (int i = 0; i < warmup; i++) {
+        logits = model.decode(DecoderBenchmark.Child.argmax(logits), 64 + i, kv);
       }
     }
     try (KvCache kv = model.newKvCache()) {
@@ -135,7 +140,7 @@ public final class ShardBenchmark {
       double decodeSeconds = (System.nanoTime() - t1) / 1e9;
       Snapshot s2 = Snapshot.of(tally, link);
       long reduces = s2.reduces - s1.reduces;
-      return new Run(config, prompt / prefillSeconds, decode / decodeSeconds,
+      return new Run(config, prompt / prefillSeconds, (s1.nanos - s0.nanos) / 1e6, decode / decodeSeconds,
           (s2.nanos - s1.nanos) / 1e6 / decode, reduces == 0 ? 0 : (s2.nanos - s1.nanos) / 1e3 / reduces,
           (double) (s2.payload - s1.payload) / decode, (double) (s1.payload - s0.payload) / prompt,
           (double) (s2.wire - s1.wire) / decode, (double) (s1.wire - s0.wire) / prompt);
@@ -156,8 +161,8 @@ public final class ShardBenchmark {
 
   private static String row(Run r) {
     boolean sharded = r.reduceUsPerReduce() > 0;
-    return String.format("| %s | %.1f | %.2f | %s | %s | %s | %s | %s | %s |", r.config(), r.prefillRowsPerSecond(),
-        r.decodeTokensPerSecond(), sharded ? String.format("%.2f", r.reduceMsPerToken()) : "-",
+    return String.format("| %s | %.1f | %s | %.2f | %s | %s | %s | %s | %s | %s |", r.config(), r.prefillRowsPerSecond(),
+        sharded ? String.format("%.0f", r.prefillReduceMs()) : "-", r.decodeTokensPerSecond(), sharded ? String.format("%.2f", r.reduceMsPerToken()) : "-",
         sharded ? String.format("%.0f", r.reduceUsPerReduce()) : "-",
         sharded ? String.format("%.0f", r.payloadBytesPerToken()) : "-",
         sharded ? String.format("%.0f", r.payloadBytesPerPrefillRow()) : "-",

@@ -2,6 +2,8 @@ package dev.varco.llm.shard.wire;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -106,10 +108,10 @@ public final class VethNamespace implements AutoCloseable {
    * frame: Ethernet, IP, TCP and HTTP/2 headers included).
    */
   public long[] hostSideBytes() throws IOException {
-    java.nio.file.Path stats = java.nio.file.Path.of("/sys/class/net", hostSide, "statistics");
+    Path stats = Path.of("/sys/class/net", hostSide, "statistics");
     return new long[] {
-        Long.parseLong(java.nio.file.Files.readString(stats.resolve("tx_bytes")).trim()),
-        Long.parseLong(java.nio.file.Files.readString(stats.resolve("rx_bytes")).trim())};
+        Long.parseLong(Files.readString(stats.resolve("tx_bytes")).trim()),
+        Long.parseLong(Files.readString(stats.resolve("rx_bytes")).trim())};
   }
 
   /** Takes this side of the link down: its route goes, packets either way are lost, no reset is sent. */
