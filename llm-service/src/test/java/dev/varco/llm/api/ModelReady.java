@@ -18,4 +18,13 @@ final class ModelReady {
     }
     assertEquals(GenerationEngine.State.READY, engine.state(), "model load: " + engine.loadFailure());
   }
+
+  /** Waits (at most {@code limit}) until the engine has recovered from a fault, failing with the fault if not. */
+  static void awaitRecovered(GenerationEngine engine, Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (engine.state() != GenerationEngine.State.READY && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(GenerationEngine.State.READY, engine.state(), "recovered: " + engine.fault());
+  }
 }

@@ -61,10 +61,15 @@ class ShardedServiceTest extends GrpcApiTest {
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
+      return settings(process.address());
+    }
+
+    /** The service as the coordinator of the tiny model's 2 shards, the worker at {@code peer}. */
+    static Map<String, String> settings(String peer) {
       return Map.of(
           "varco.model.dir", TinyModelDirectory.PATH.toString(),
           "varco.llm.shards", "2",
-          "varco.llm.shard.peers", "127.0.0.1:" + process.port(),
+          "varco.llm.shard.peers", peer,
           "varco.llm.shard.join-timeout", "60s",
           "varco.llm.shard.deadline", "2s",
           "varco.llm.recovery.delay", "500ms");
@@ -142,11 +147,7 @@ class ShardedServiceTest extends GrpcApiTest {
 
   private void restartWorkerAndAwaitReady(int port) throws Exception {
     Worker.process = ShardWorkerProcess.start("service-again", TinyModelDirectory.PATH, 2, 1, port);
-    long deadline = System.nanoTime() + NO_HANG.toNanos();
-    while (engine.state() != GenerationEngine.State.READY && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(GenerationEngine.State.READY, engine.state(), "rejoined: " + engine.fault());
+    ModelReady.awaitRecovered(engine, NO_HANG);
     given().get("/q/health/ready").then().statusCode(200);
   }
 }

@@ -19,17 +19,20 @@ import java.util.regex.Pattern;
 /**
  * A real worker rank in its own JVM ({@link ShardWorkerMain} on this test's classpath, one kernel
  * thread, a free loopback port); its output goes to {@code target/shard-logs/}. Stopped by
- * {@link #close()}.
+ * {@link #close()}. It may run in another network namespace ({@code ip netns exec NAME} as the
+ * launcher, a host address there).
  */
 public final class ShardWorkerProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("shard worker ready on port (\\d+)");
 
   private final Process process;
+  private final String host;
   private final int port;
   private final Path log;
 
-  private ShardWorkerProcess(Process process, int port, Path log) {
+  private ShardWorkerProcess(Process process, String host, int port, Path log) {
     this.process = process;
+    this.host = host;
     this.port = port;
     this.log = log;
   }
@@ -42,6 +45,15 @@ public final class ShardWorkerProcess implements AutoCloseable {
   /** On {@code port} (0: a free one). */
   public static ShardWorkerProcess start(String name, Path modelDir, int shards, int rank, int port)
       throws IOException, InterruptedException {
+    return start(name, modelDir, shards, rank, port, "127.0.0.1", List.of());
+  }
+
+  /**
+   * Listening on {@code host:port} (0: a free one), the JVM started through {@code launcher}
+   * (e.g. {@code ip netns exec NAME}, which execs it: the process is the JVM itself).
+   */
+  public static ShardWorkerProcess start(String name, Path modelDir, int shards, int rank, int port, String host,
+      List<String> launcher) throws IOException, InterruptedException {
     Path logs = Path.of("target", "shard-logs").toAbsolutePath();
     Files.createDirectories(logs);
     Path log = logs.resolve(name + "-rank" + rank + "-" + System.nanoTime() + ".log");
@@ -50,9 +62,11 @@ public final class ShardWorkerProcess implements AutoCloseable {
         "varco.model.dir", modelDir.toAbsolutePath().toString(),
         "varco.llm.shards", Integer.toString(shards),
         "varco.llm.shard.rank", Integer.toString(rank),
-        "varco.llm.shard.host", "127.0.0.1",
+        "varco.llm.shard.host", host,
         "varco.llm.shard.port", Integer.toString(port)));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<String> launched = new ArrayList<>(launcher);
+    launched.addAll(command);
+    Process process = new ProcessBuilder(launched).redirectErrorStream(true).start();
     CompletableFuture<Integer> ready = new CompletableFuture<>();
     Thread pump = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -72,7 +86,7 @@ public final class ShardWorkerProcess implements AutoCloseable {
     pump.setDaemon(true);
     pump.start();
     try {
-      return new ShardWorkerProcess(process, ready.get(120, TimeUnit.SECONDS), log);
+      return new ShardWorkerProcess(process, host, ready.get(120, TimeUnit.SECONDS), log);
     } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
       process.destroyForcibly().waitFor();
       throw new IllegalStateException("shard worker " + name + " did not start: " + e.getMessage() + "\n" + tail(log), e);
@@ -115,8 +129,13 @@ public final class ShardWorkerProcess implements AutoCloseable {
     return port;
   }
 
+  /** The address a coordinator reaches this worker at. */
+  public String address() {
+    return host + ":" + port;
+  }
+
   ShardPeer peer() {
-    return new ShardPeer(1, "127.0.0.1", port);
+    return new ShardPeer(1, host, port);
   }
 
   long pid() {
