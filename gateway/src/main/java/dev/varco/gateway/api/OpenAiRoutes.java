@@ -41,7 +41,9 @@ public class OpenAiRoutes {
   @Inject GatewayMetrics metrics;
 
   void register(@Observes Router router) {
-    router.post("/v1/chat/completions").handler(this::chatCompletions)
+    // Parsing a body of up to max-body-bytes and base64-decoding its images takes milliseconds to
+    // seconds: on a worker, never on the event loop that serves every other connection.
+    router.post("/v1/chat/completions").blockingHandler(this::chatCompletions, false)
         .failureHandler(this::failure);
     router.get("/v1/models").handler(this::models).failureHandler(this::failure);
     router.get("/v1/models/:model").handler(this::model).failureHandler(this::failure);
@@ -49,6 +51,7 @@ public class OpenAiRoutes {
     router.getWithRegex("/v1/models/[^/]+/.+").handler(this::model).failureHandler(this::failure);
   }
 
+  /** Runs on a worker thread (parsing); the answer is written on the request's context. */
   private void chatCompletions(RoutingContext ctx) {
     long arrived = System.nanoTime();
     String requestId = requestId(ctx);
