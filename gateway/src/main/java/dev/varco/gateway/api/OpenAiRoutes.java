@@ -39,6 +39,7 @@ public class OpenAiRoutes {
   @Inject ChatTurnRules rules;
   @Inject ObjectMapper json;
   @Inject GatewayMetrics metrics;
+  @Inject StreamConfig streamConfig;
 
   void register(@Observes Router router) {
     // Parsing a body of up to max-body-bytes and base64-decoding its images takes milliseconds to
@@ -78,9 +79,11 @@ public class OpenAiRoutes {
         return; // the client left while the model was described: nothing to generate for
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
-          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
+          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived,
+          streamConfig);
       Affinity affinity = Affinity.stateless(AccessFilter.caller(ctx), request.turn());
       var generation = languageModel.generate(request.turn(), requestId, affinity, responder);
+      responder.attach(generation);
       // Added to the context's end handlers, never set on the response: that would replace the
       // handler that gives the caller's slot back (AccessFilter).
       ctx.addEndHandler(ended -> {
