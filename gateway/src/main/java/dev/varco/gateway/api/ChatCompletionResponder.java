@@ -7,6 +7,7 @@ import dev.varco.gateway.tasks.TaskOutputParser;
 import dev.varco.gateway.tasks.TaskTurn;
 import dev.varco.gateway.upstream.GenerationListener;
 import dev.varco.gateway.upstream.GenerationListener.TokenLogprob;
+import dev.varco.gateway.upstream.LanguageModelClient;
 import dev.varco.gateway.upstream.UpstreamFailure;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,7 +19,9 @@ import java.util.List;
  * replayed on the request's Vert.x context, so all writes to the response happen on one thread.
  *
  * <p>Streaming responses start only at the first upstream event: a request the backend refuses
- * (a corrupt image, say) still gets a proper HTTP error status instead of a 200 stream.
+ * (a corrupt image, say) still gets a proper HTTP error status instead of a 200 stream. A stream
+ * whose client stops reading pauses its generation, and is cut after the stall timeout ({@link
+ * Backpressure}).
  */
 final class ChatCompletionResponder implements GenerationListener {
   private final HttpServerResponse response;
@@ -38,9 +41,14 @@ final class ChatCompletionResponder implements GenerationListener {
   private final GatewayMetrics metrics;
   private final long requestStartNanos;
   private boolean firstTextSent;
+  private final StreamConfig streamConfig;
+  private final Backpressure pacing;
 
   ChatCompletionResponder(HttpServerResponse response, Context context, ObjectMapper json, String id, String model,
-      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos) {
+      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos, StreamConfig streamConfig) {
+    this.streamConfig = streamConfig;
+    this.pacing = new Backpressure(context.owner(), streamConfig.stallTimeout(),
+        () -> context.runOnContext(v -> stalled()));
     this.metrics = metrics;
     this.requestStartNanos = requestStartNanos;
     this.response = response;
@@ -83,9 +91,15 @@ final class ChatCompletionResponder implements GenerationListener {
     });
   }
 
+  /** The generation this responder writes, paused while the client reads nothing. */
+  void attach(LanguageModelClient.Generation generation) {
+    pacing.attach(generation);
+  }
+
   @Override
   public void onCompletion(FinishReason finishReason, TokenUsage usage) {
     context.runOnContext(v -> {
+      pacing.finished();
       if (response.closed()) {
         return;
       }
@@ -134,6 +148,7 @@ final class ChatCompletionResponder implements GenerationListener {
   @Override
   public void onFailure(UpstreamFailure failure) {
     context.runOnContext(v -> {
+      pacing.finished();
       if (response.closed() || response.ended()) {
         return;
       }
@@ -149,6 +164,17 @@ final class ChatCompletionResponder implements GenerationListener {
     });
   }
 
+  /** The client read nothing for the stall timeout; the generation is already cancelled. */
+  private void stalled() {
+    if (response.closed() || response.ended()) {
+      return;
+    }
+    metrics.error("rest", "in-stream", "server_error");
+    writeEvent(OpenAiErrors.body(json, "server_error", pacing.stallMessage(), null, "stream_stalled"));
+    response.end("data: [DONE]\n\n");
+    EventStream.dropIfStillStuck(response, context.owner(), streamConfig.stallTimeout());
+  }
+
   private ObjectNode taskResult() {
     return TaskOutputJson.of(json, task, TaskOutputParser.parse(text.toString(), task.imageSize()));
   }
@@ -158,7 +184,7 @@ final class ChatCompletionResponder implements GenerationListener {
       return;
     }
     streamStarted = true;
-    EventStream.open(response);
+    EventStream.open(response, streamConfig.maxBacklogBytes(), pacing::drained);
     ObjectNode roleDelta = json.createObjectNode();
     roleDelta.put("role", "assistant");
     roleDelta.put("content", "");
@@ -231,6 +257,9 @@ final class ChatCompletionResponder implements GenerationListener {
   private void writeEvent(ObjectNode event) {
     if (!response.closed()) {
       response.write("data: " + event + "\n\n");
+      if (response.writeQueueFull()) {
+        pacing.full();
+      }
     }
   }
 }

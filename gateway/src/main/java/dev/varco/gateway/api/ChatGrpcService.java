@@ -39,7 +39,6 @@ import dev.varco.proto.chat.v1.RecordedResponse;
 import dev.varco.proto.chat.v1.RespondRequest;
 import dev.varco.proto.chat.v1.UpdateConversationRequest;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
@@ -60,6 +59,8 @@ import java.util.UUID;
 public class ChatGrpcService extends ChatGrpc.ChatImplBase {
 
   @Inject LanguageModelClient languageModel;
+  @Inject io.vertx.core.Vertx vertx;
+  @Inject StreamConfig streamConfig;
   @Inject ServedModel servedModel;
   @Inject ChatTurnRules rules;
   @Inject GatewayMetrics metrics;
@@ -82,6 +83,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       responses.onError(status.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
+    PacedGrpcStream<ChatResponse> out = new PacedGrpcStream<>(responses, vertx, streamConfig, metrics, null);
     servedModel.describe().subscribe().with(description -> {
       if (!request.getModel().isEmpty() && !request.getModel().equals(description.getName())) {
         responses.onError(Status.NOT_FOUND.withDescription("the model '" + request.getModel()
@@ -98,30 +100,28 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
             firstTextSent = true;
             metrics.firstToken("grpc", arrived);
           }
-          responses.onNext(ChatResponse.newBuilder().setDelta(text).addAllLogprobs(wireLogprobs(logprobs)).build());
+          out.send(ChatResponse.newBuilder().setDelta(text).addAllLogprobs(wireLogprobs(logprobs)).build());
         }
 
         @Override
         public void onCompletion(FinishReason finishReason, TokenUsage usage) {
           metrics.tokens("grpc", usage.promptTokens(), usage.completionTokens());
-          responses.onNext(ChatResponse.newBuilder().setDone(ChatDone.newBuilder()
+          out.send(ChatResponse.newBuilder().setDone(ChatDone.newBuilder()
               .setFinishReason(finishReason.openAiName())
               .setPromptTokens(usage.promptTokens())
               .setCompletionTokens(usage.completionTokens())
               .setCachedTokens(usage.cachedTokens())
               .setImageTokens(usage.imageTokens())).build());
-          responses.onCompleted();
+          out.complete();
         }
 
         @Override
         public void onFailure(UpstreamFailure failure) {
           metrics.error("grpc", failure.grpcCode().name(), failure.errorType());
-          responses.onError(Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException());
+          out.fail(Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException());
         }
       });
-      if (responses instanceof ServerCallStreamObserver<ChatResponse> call) {
-        call.setOnCancelHandler(generation::cancel);
-      }
+      out.attach(generation); // a client that cancels the call (even before this) cancels the generation
     }, failure -> {
       UpstreamFailure classified = UpstreamFailure.from(failure);
       responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());

@@ -15,7 +15,6 @@ import dev.varco.gateway.upstream.UpstreamFailure;
 import dev.varco.proto.chat.v1.ChatDone;
 import dev.varco.proto.chat.v1.ChatResponse;
 import dev.varco.proto.chat.v1.RespondRequest;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,6 +39,7 @@ class GrpcTurns {
   @Inject GrpcErrors errors;
   @Inject GatewayMetrics metrics;
   @Inject Vertx vertx;
+  @Inject StreamConfig streamConfig;
 
   void respond(RespondRequest request, StreamObserver<ChatResponse> responses) {
     long arrived = System.nanoTime();
@@ -54,15 +54,13 @@ class GrpcTurns {
     // The client may cancel at any point: before the turn began, while the model is described, or mid-answer.
     AtomicReference<PendingTurn> begun = new AtomicReference<>();
     AtomicBoolean cancelled = new AtomicBoolean();
-    if (responses instanceof ServerCallStreamObserver<ChatResponse> call) {
-      call.setOnCancelHandler(() -> {
-        cancelled.set(true);
-        PendingTurn pending = begun.get();
-        if (pending != null) {
-          pending.cancel();
-        }
-      });
-    }
+    PacedGrpcStream<ChatResponse> out = new PacedGrpcStream<>(responses, vertx, streamConfig, metrics, () -> {
+      cancelled.set(true);
+      PendingTurn pending = begun.get();
+      if (pending != null) {
+        pending.cancel();
+      }
+    });
     vertx.executeBlocking(() -> turns.begin(owner, turn), false).onComplete(started -> {
       if (started.failed()) {
         responses.onError(errors.of(started.cause()));
@@ -80,7 +78,8 @@ class GrpcTurns {
               + "' does not exist; this server serves '" + description.getName() + "'")));
           return;
         }
-        pending.generate(description.getName(), UUID.randomUUID().toString(), new Answer(responses, arrived, turn.store()));
+        pending.generate(description.getName(), UUID.randomUUID().toString(), new Answer(out, arrived, turn.store()));
+        out.attach(pending.control());
       }, failure -> {
         pending.release().onComplete(freed -> responses.onError(errors.of(UpstreamFailure.from(failure))));
       });
@@ -119,12 +118,12 @@ class GrpcTurns {
 
   /** Streams one turn's answer as deltas, then a ChatDone naming what was recorded. */
   private final class Answer implements TurnListener {
-    private final StreamObserver<ChatResponse> responses;
+    private final PacedGrpcStream<ChatResponse> responses;
     private final long arrived;
     private final boolean stored;
     private boolean firstTextSent;
 
-    Answer(StreamObserver<ChatResponse> responses, long arrived, boolean stored) {
+    Answer(PacedGrpcStream<ChatResponse> responses, long arrived, boolean stored) {
       this.responses = responses;
       this.arrived = arrived;
       this.stored = stored;
@@ -136,7 +135,7 @@ class GrpcTurns {
         firstTextSent = true;
         metrics.firstToken("grpc", arrived);
       }
-      responses.onNext(ChatResponse.newBuilder().setDelta(text).addAllLogprobs(ChatGrpcService.wireLogprobs(logprobs))
+      responses.send(ChatResponse.newBuilder().setDelta(text).addAllLogprobs(ChatGrpcService.wireLogprobs(logprobs))
           .build());
     }
 
@@ -157,18 +156,18 @@ class GrpcTurns {
       if (stored) {
         done.setResponseId(response.id());
       }
-      responses.onNext(ChatResponse.newBuilder().setDone(done).build());
-      responses.onCompleted();
+      responses.send(ChatResponse.newBuilder().setDone(done).build());
+      responses.complete();
     }
 
     @Override
     public void onFailure(UpstreamFailure failure) {
-      responses.onError(errors.of(failure));
+      responses.fail(errors.of(failure));
     }
 
     @Override
     public void onNotRecorded(RuntimeException cause) {
-      responses.onError(errors.of(cause));
+      responses.fail(errors.of(cause));
     }
   }
 }

@@ -39,9 +39,12 @@ public class OpenAiRoutes {
   @Inject ChatTurnRules rules;
   @Inject ObjectMapper json;
   @Inject GatewayMetrics metrics;
+  @Inject StreamConfig streamConfig;
 
   void register(@Observes Router router) {
-    router.post("/v1/chat/completions").handler(this::chatCompletions)
+    // Parsing a body of up to max-body-bytes and base64-decoding its images takes milliseconds to
+    // seconds: on a worker, never on the event loop that serves every other connection.
+    router.post("/v1/chat/completions").blockingHandler(this::chatCompletions, false)
         .failureHandler(this::failure);
     router.get("/v1/models").handler(this::models).failureHandler(this::failure);
     router.get("/v1/models/:model").handler(this::model).failureHandler(this::failure);
@@ -49,6 +52,7 @@ public class OpenAiRoutes {
     router.getWithRegex("/v1/models/[^/]+/.+").handler(this::model).failureHandler(this::failure);
   }
 
+  /** Runs on a worker thread (parsing); the answer is written on the request's context. */
   private void chatCompletions(RoutingContext ctx) {
     long arrived = System.nanoTime();
     String requestId = requestId(ctx);
@@ -75,9 +79,11 @@ public class OpenAiRoutes {
         return; // the client left while the model was described: nothing to generate for
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
-          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived);
+          "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived,
+          streamConfig);
       Affinity affinity = Affinity.stateless(AccessFilter.caller(ctx), request.turn());
       var generation = languageModel.generate(request.turn(), requestId, affinity, responder);
+      responder.attach(generation);
       // Added to the context's end handlers, never set on the response: that would replace the
       // handler that gives the caller's slot back (AccessFilter).
       ctx.addEndHandler(ended -> {

@@ -19,7 +19,8 @@ import java.util.List;
  * response ({@code response.created} ... {@code response.completed}) or as one {@code response}
  * object. The {@link PendingTurn} has recorded the turn before it reports completion, so the
  * client never hears of a response the store lacks. Events are replayed on the request's Vert.x
- * context.
+ * context. A stream whose client stops reading pauses its generation, and is cut (the turn
+ * recording nothing) after the stall timeout ({@link Backpressure}).
  */
 final class ResponsesResponder implements TurnListener {
   private final HttpServerResponse response;
@@ -32,9 +33,15 @@ final class ResponsesResponder implements TurnListener {
   private final StringBuilder text = new StringBuilder();
   private boolean streamStarted;
   private int sequenceNumber;
+  private final StreamConfig streamConfig;
+  private final Backpressure pacing;
 
   ResponsesResponder(HttpServerResponse response, Context context, ObjectMapper json, ResponsesRequest request,
-      PendingTurn turn) {
+      PendingTurn turn, StreamConfig streamConfig) {
+    this.streamConfig = streamConfig;
+    this.pacing = new Backpressure(context.owner(), streamConfig.stallTimeout(),
+        () -> context.runOnContext(v -> stalled()));
+    pacing.attach(turn.control());
     this.response = response;
     this.context = context;
     this.json = json;
@@ -84,7 +91,14 @@ final class ResponsesResponder implements TurnListener {
     context.runOnContext(v -> fail(named.httpStatus(), named.errorType(), named.message(), named.param(), named.code()));
   }
 
+  /** The client read nothing for the stall timeout; the turn is already cancelled (nothing recorded). */
+  private void stalled() {
+    fail(0, "server_error", pacing.stallMessage(), null, "stream_stalled");
+    EventStream.dropIfStillStuck(response, context.owner(), streamConfig.stallTimeout());
+  }
+
   private void finish(ResponseRecord done) {
+    pacing.finished();
     if (response.closed() || response.ended()) {
       return;
     }
@@ -117,6 +131,7 @@ final class ResponsesResponder implements TurnListener {
   }
 
   private void fail(int status, String type, String message, String param, String code) {
+    pacing.finished();
     if (response.closed() || response.ended()) {
       return;
     }
@@ -138,7 +153,7 @@ final class ResponsesResponder implements TurnListener {
       return;
     }
     streamStarted = true;
-    EventStream.open(response);
+    EventStream.open(response, streamConfig.maxBacklogBytes(), pacing::drained);
     for (String type : List.of("response.created", "response.in_progress")) {
       ObjectNode event = event(type);
       event.set("response", shapes.response(turn.inProgress(), request.store()));
@@ -177,6 +192,9 @@ final class ResponsesResponder implements TurnListener {
   private void writeEvent(ObjectNode event) {
     if (!response.closed()) {
       response.write("event: " + event.get("type").asText() + "\ndata: " + event + "\n\n");
+      if (response.writeQueueFull()) {
+        pacing.full();
+      }
     }
   }
 }

@@ -36,6 +36,7 @@ public class ResponsesRoutes {
   @Inject ConversationStore store;
   @Inject ConversationTurns turns;
   @Inject OpenAiRoutes edge;
+  @Inject StreamConfig streamConfig;
 
   void register(@Observes Router router) {
     router.post("/v1/responses").blockingHandler(this::create, false)
@@ -85,7 +86,7 @@ public class ResponsesRoutes {
         pending.release();
         return;
       }
-      var responder = new ResponsesResponder(ctx.response(), context, json, request, pending);
+      var responder = new ResponsesResponder(ctx.response(), context, json, request, pending, streamConfig);
       pending.generate(description.getName(), requestId, responder);
       // Added to the context's end handlers, never set on the response: that would replace the
       // handlers that free the conversation and the caller's slot.

@@ -88,6 +88,16 @@ public interface ConversationStore extends AutoCloseable {
   /** Ends the turn {@code responseId} began; does nothing when it no longer holds the conversation. */
   void endTurn(String conversationId, String responseId);
 
+  /**
+   * Deletes what {@code retention} no longer keeps, as of now, at most {@code batch} conversations
+   * or responses per transaction: conversations idle too long, then a key's least recently active
+   * ones beyond its count (a conversation holding a turn is passed over); responses too old, then a
+   * key's oldest beyond its count. With them go the items nothing else holds (an item of a response
+   * stays while its conversation does, and the other way round) and the images no remaining item
+   * refers to. Safe to run while turns are recorded, and from several gateways of one store.
+   */
+  Swept sweep(Retention retention, int batch);
+
   /** Checks that the store answers now (the readiness check); throws {@link StoreFailure} when it does not. */
   void ping();
 

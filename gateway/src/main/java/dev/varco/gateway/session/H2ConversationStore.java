@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,6 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
@@ -31,7 +36,8 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * not fsynced: a power loss, unlike a process crash, may lose the last turns, never corrupt one.)
  *
  * <p>Images are kept once per SHA-256 in their own table and referenced by the items that carry
- * them, so a conversation that resends its image to the model every turn stores it once.
+ * them, so a conversation that resends its image to the model every turn stores it once; an image
+ * is deleted in the transaction that deletes the last item referring to it.
  */
 public final class H2ConversationStore implements ConversationStore {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,19 +50,30 @@ public final class H2ConversationStore implements ConversationStore {
 
   private final JdbcConnectionPool pool;
   private final TurnLeases turns;
+  private final InstantSource clock;
+  /**
+   * Shared by transactions that add items (and may add an image), exclusive for those that delete
+   * items (and may delete an image): a deletion never removes an image that a concurrent, not yet
+   * committed turn refers to.
+   */
+  private final ReadWriteLock images = new ReentrantReadWriteLock();
 
-  private H2ConversationStore(JdbcConnectionPool pool, java.util.function.LongSupplier nanoClock) {
+  private H2ConversationStore(JdbcConnectionPool pool, InstantSource clock, LongSupplier nanoClock) {
     this.pool = pool;
+    this.clock = clock;
     this.turns = new TurnLeases(nanoClock);
   }
 
   /** Opens (creating when absent) the store in {@code directory}. */
   public static H2ConversationStore open(Path directory) {
-    return open(directory, System::nanoTime);
+    return open(directory, InstantSource.system(), System::nanoTime);
   }
 
-  /** As {@link #open(Path)}, with the clock turn leases expire by (tests move it by hand). */
-  static H2ConversationStore open(Path directory, java.util.function.LongSupplier nanoClock) {
+  /**
+   * As {@link #open(Path)}, with the clocks that time conversations and responses (and so their
+   * retention) and turn leases (tests move them by hand).
+   */
+  static H2ConversationStore open(Path directory, InstantSource clock, LongSupplier nanoClock) {
     try {
       Files.createDirectories(directory);
     } catch (java.io.IOException e) {
@@ -64,7 +81,7 @@ public final class H2ConversationStore implements ConversationStore {
     }
     String url = "jdbc:h2:file:" + directory.toAbsolutePath().resolve("conversations") + ";WRITE_DELAY=0";
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "varco", "");
-    H2ConversationStore store = new H2ConversationStore(pool, nanoClock);
+    H2ConversationStore store = new H2ConversationStore(pool, clock, nanoClock);
     try {
       store.createSchema();
     } catch (RuntimeException e) {
@@ -103,6 +120,14 @@ public final class H2ConversationStore implements ConversationStore {
             + " PRIMARY KEY(item_id, idx))");
         sql.execute("CREATE TABLE IF NOT EXISTS images(sha256 VARCHAR(64) PRIMARY KEY,"
             + " media_type VARCHAR(100) NOT NULL, data BINARY LARGE OBJECT NOT NULL)");
+        // Retention came later: a conversation's last write (its creation, for older stores) ages it.
+        sql.execute("ALTER TABLE conversations ADD COLUMN IF NOT EXISTS active_at BIGINT");
+        sql.execute("UPDATE conversations SET active_at = created_at WHERE active_at IS NULL");
+        sql.execute("CREATE INDEX IF NOT EXISTS conversations_by_activity ON conversations(active_at)");
+        sql.execute("CREATE INDEX IF NOT EXISTS conversations_by_owner_activity ON conversations(owner, active_at)");
+        sql.execute("CREATE INDEX IF NOT EXISTS responses_by_age ON responses(created_at)");
+        sql.execute("CREATE INDEX IF NOT EXISTS responses_by_owner ON responses(owner, created_at)");
+        sql.execute("CREATE INDEX IF NOT EXISTS item_parts_by_image ON item_parts(image_sha256)");
       }
       return null;
     });
@@ -110,14 +135,15 @@ public final class H2ConversationStore implements ConversationStore {
 
   @Override
   public Conversation createConversation(String owner, Map<String, String> metadata, List<ConversationItem> items) {
-    Conversation conversation = new Conversation(SessionIds.conversation(), System.currentTimeMillis() / 1000, metadata);
-    inTransaction(connection -> {
+    Conversation conversation = new Conversation(SessionIds.conversation(), now(), metadata);
+    inTransaction(images.readLock(), connection -> {
       try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT INTO conversations(id, created_at, metadata, owner) VALUES (?, ?, ?, ?)")) {
+          "INSERT INTO conversations(id, created_at, metadata, owner, active_at) VALUES (?, ?, ?, ?, ?)")) {
         insert.setString(1, conversation.id());
         insert.setLong(2, conversation.createdAt());
         insert.setString(3, toJson(conversation.metadata()));
         insert.setString(4, owner);
+        insert.setLong(5, conversation.createdAt());
         insert.executeUpdate();
       }
       insertItems(connection, items, conversation.id(), null, false);
@@ -166,27 +192,8 @@ public final class H2ConversationStore implements ConversationStore {
 
   @Override
   public boolean deleteConversation(String owner, String id) {
-    return inTransaction(connection -> {
-      try (PreparedStatement delete = connection.prepareStatement(
-          "DELETE FROM conversations WHERE id = ? AND owner = ?")) {
-        delete.setString(1, id);
-        delete.setString(2, owner);
-        if (delete.executeUpdate() == 0) {
-          return false;
-        }
-      }
-      // Items no response refers to go with the conversation; a response's turns stay readable.
-      try (PreparedStatement parts = connection.prepareStatement("DELETE FROM item_parts WHERE item_id IN"
-          + " (SELECT id FROM items WHERE conversation_id = ? AND response_id IS NULL)");
-          PreparedStatement items = connection.prepareStatement(
-              "DELETE FROM items WHERE conversation_id = ? AND response_id IS NULL")) {
-        parts.setString(1, id);
-        parts.executeUpdate();
-        items.setString(1, id);
-        items.executeUpdate();
-      }
-      return true;
-    });
+    return inTransaction(images.writeLock(), connection -> findConversation(connection, owner, id).isPresent()
+        && deleteConversationRows(connection, id));
   }
 
   @Override
@@ -201,6 +208,7 @@ public final class H2ConversationStore implements ConversationStore {
           return Optional.empty();
         }
       }
+      touch(connection, id);
       return findConversation(connection, owner, id);
     });
   }
@@ -215,31 +223,24 @@ public final class H2ConversationStore implements ConversationStore {
 
   @Override
   public boolean deleteItem(String owner, String conversationId, String itemId) {
-    return inTransaction(connection -> {
+    return inTransaction(images.writeLock(), connection -> {
       if (findConversation(connection, owner, conversationId).isEmpty()
           || itemSeq(connection, conversationId, itemId) < 0) {
         return false;
       }
       // Detached from the conversation; its rows go only when no response refers to it.
-      try (PreparedStatement detach = connection.prepareStatement(
-              "UPDATE items SET conversation_id = NULL WHERE id = ? AND response_id IS NOT NULL");
-          PreparedStatement parts = connection.prepareStatement(
-              "DELETE FROM item_parts WHERE item_id = (SELECT id FROM items WHERE id = ? AND response_id IS NULL)");
-          PreparedStatement delete = connection.prepareStatement(
-              "DELETE FROM items WHERE id = ? AND response_id IS NULL")) {
-        for (PreparedStatement statement : List.of(detach, parts, delete)) {
-          statement.setString(1, itemId);
-          statement.executeUpdate();
-        }
-      }
+      update(connection, "UPDATE items SET conversation_id = NULL WHERE id = ? AND response_id IS NOT NULL", itemId);
+      deleteItemRows(connection, "i.id = ? AND i.response_id IS NULL", itemId);
+      touch(connection, conversationId);
       return true;
     });
   }
 
   @Override
   public void appendItems(String owner, String conversationId, List<ConversationItem> items) {
-    inTransaction(connection -> {
+    inTransaction(images.readLock(), connection -> {
       requireConversation(connection, owner, conversationId);
+      touch(connection, conversationId);
       insertItems(connection, items, conversationId, null, false);
       return null;
     });
@@ -331,9 +332,10 @@ public final class H2ConversationStore implements ConversationStore {
   @Override
   public void recordTurn(String owner, TurnRecord turn) {
     ResponseRecord response = turn.response();
-    inTransaction(connection -> {
+    inTransaction(images.readLock(), connection -> {
       if (response.conversationId() != null) {
         requireConversation(connection, owner, response.conversationId());
+        touch(connection, response.conversationId());
       }
       insertResponse(connection, owner, response);
       insertItems(connection, turn.input(), response.conversationId(), response.id(), false);
@@ -378,6 +380,236 @@ public final class H2ConversationStore implements ConversationStore {
   @Override
   public void endTurn(String conversationId, String responseId) {
     turns.end(conversationId, responseId);
+  }
+
+  @Override
+  public Swept sweep(Retention retention, int batch) {
+    long now = now();
+    Swept swept = new Swept(0, 0);
+    if (!retention.conversationMaxAge().isZero()) {
+      long cutoff = now - retention.conversationMaxAge().toSeconds();
+      swept = swept.plus(deleteConversations("active_at < ?", cutoff, batch));
+    }
+    if (retention.maxConversationsPerKey() > 0) {
+      for (String owner : ownersOver("conversations", retention.maxConversationsPerKey())) {
+        swept = swept.plus(trimConversations(owner, retention.maxConversationsPerKey(), batch));
+      }
+    }
+    if (!retention.responseMaxAge().isZero()) {
+      long cutoff = now - retention.responseMaxAge().toSeconds();
+      swept = swept.plus(deleteResponses("SELECT id FROM responses WHERE created_at < ? ORDER BY created_at, id LIMIT ?",
+          cutoff, batch));
+    }
+    if (retention.maxResponsesPerKey() > 0) {
+      for (String owner : ownersOver("responses", retention.maxResponsesPerKey())) {
+        swept = swept.plus(deleteResponses("SELECT id FROM responses WHERE owner = ? ORDER BY created_at DESC, id DESC"
+            + " OFFSET " + retention.maxResponsesPerKey() + " ROWS FETCH FIRST ? ROWS ONLY", owner, batch));
+      }
+    }
+    return swept;
+  }
+
+  /** Deletes the conversations matching {@code where} (one parameter), least recently active first, but not busy ones. */
+  private Swept deleteConversations(String where, Object parameter, int batch) {
+    int deleted = 0;
+    int busy = 0;
+    while (true) {
+      int passed = busy;
+      int[] result = inTransaction(images.writeLock(), connection -> {
+        List<String> ids = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT id FROM conversations WHERE " + where
+            + " ORDER BY active_at, id OFFSET ? ROWS FETCH FIRST ? ROWS ONLY")) {
+          select.setObject(1, parameter);
+          select.setInt(2, passed);
+          select.setInt(3, batch);
+          try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+              ids.add(rows.getString(1));
+            }
+          }
+        }
+        int gone = 0;
+        for (String id : ids) {
+          if (!turns.held(id) && deleteConversationRows(connection, id)) {
+            gone++;
+          }
+        }
+        return new int[] {ids.size(), gone};
+      });
+      deleted += result[1];
+      busy += result[0] - result[1];
+      if (result[0] < batch) {
+        return new Swept(deleted, 0);
+      }
+    }
+  }
+
+  /** Deletes an owner's least recently active conversations beyond {@code keep}, busy ones passed over. */
+  private Swept trimConversations(String owner, int keep, int batch) {
+    // The rows past the newest `keep` are the ones to go; a busy one stays and counts against the limit.
+    Swept swept = new Swept(0, 0);
+    while (true) {
+      List<String> excess = inTransaction(connection -> {
+        List<String> ids = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT id FROM conversations WHERE owner = ?"
+            + " ORDER BY active_at DESC, id DESC OFFSET ? ROWS")) {
+          select.setString(1, owner);
+          select.setInt(2, keep);
+          try (ResultSet rows = select.executeQuery()) {
+            while (rows.next() && ids.size() < batch) {
+              String id = rows.getString(1);
+              if (!turns.held(id)) {
+                ids.add(id);
+              }
+            }
+          }
+        }
+        return ids;
+      });
+      if (excess.isEmpty()) {
+        return swept;
+      }
+      int gone = inTransaction(images.writeLock(), connection -> {
+        int count = 0;
+        for (String id : excess) {
+          if (deleteConversationRows(connection, id)) {
+            count++;
+          }
+        }
+        return count;
+      });
+      swept = swept.plus(new Swept(gone, 0));
+      if (gone == 0) {
+        return swept;
+      }
+    }
+  }
+
+  /** Deletes the responses {@code select} names (one parameter, then the batch size), a batch at a time. */
+  private Swept deleteResponses(String select, Object parameter, int batch) {
+    int deleted = 0;
+    while (true) {
+      int gone = inTransaction(images.writeLock(), connection -> {
+        List<String> ids = new ArrayList<>();
+        try (PreparedStatement query = connection.prepareStatement(select)) {
+          query.setObject(1, parameter);
+          query.setInt(2, batch);
+          try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+              ids.add(rows.getString(1));
+            }
+          }
+        }
+        for (String id : ids) {
+          deleteResponseRows(connection, id);
+        }
+        return ids.size();
+      });
+      deleted += gone;
+      if (gone < batch) {
+        return new Swept(0, deleted);
+      }
+    }
+  }
+
+  /** The owners holding more than {@code limit} rows of {@code table}. */
+  private List<String> ownersOver(String table, int limit) {
+    return inTransaction(connection -> {
+      List<String> owners = new ArrayList<>();
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT owner FROM " + table + " GROUP BY owner HAVING COUNT(*) > ?")) {
+        select.setInt(1, limit);
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            owners.add(rows.getString(1));
+          }
+        }
+      }
+      return owners;
+    });
+  }
+
+  /**
+   * Deletes a conversation and the items only it holds; its responses' items stay with them,
+   * detached. False when it was already gone.
+   */
+  private static boolean deleteConversationRows(Connection connection, String id) throws SQLException {
+    if (update(connection, "DELETE FROM conversations WHERE id = ?", id) == 0) {
+      return false;
+    }
+    update(connection, "UPDATE items SET conversation_id = NULL WHERE conversation_id = ? AND response_id IS NOT NULL",
+        id);
+    deleteItemRows(connection, "i.conversation_id = ?", id);
+    return true;
+  }
+
+  /**
+   * Deletes a response and the items only it holds; its items still in a live conversation stay
+   * there. (Stores written before conversations detached their responses' items on delete may name
+   * a conversation that is gone: such an item is held by the response alone.)
+   */
+  private static void deleteResponseRows(Connection connection, String id) throws SQLException {
+    update(connection, "DELETE FROM responses WHERE id = ?", id);
+    deleteItemRows(connection, "i.response_id = ? AND (i.conversation_id IS NULL OR NOT EXISTS"
+        + " (SELECT 1 FROM conversations c WHERE c.id = i.conversation_id))", id);
+    update(connection, "UPDATE items SET response_id = NULL WHERE response_id = ?", id);
+  }
+
+  /** Deletes the items matching {@code where} (over alias {@code i}, one parameter), their parts and orphaned images. */
+  private static void deleteItemRows(Connection connection, String where, String parameter) throws SQLException {
+    List<String> shas = new ArrayList<>();
+    try (PreparedStatement select = connection.prepareStatement("SELECT DISTINCT p.image_sha256 FROM item_parts p"
+        + " JOIN items i ON p.item_id = i.id WHERE " + where + " AND p.image_sha256 IS NOT NULL")) {
+      select.setString(1, parameter);
+      try (ResultSet rows = select.executeQuery()) {
+        while (rows.next()) {
+          shas.add(rows.getString(1));
+        }
+      }
+    }
+    update(connection, "DELETE FROM item_parts WHERE item_id IN (SELECT i.id FROM items i WHERE " + where + ")",
+        parameter);
+    update(connection, "DELETE FROM items i WHERE " + where, parameter);
+    try (PreparedStatement orphan = connection.prepareStatement("DELETE FROM images WHERE sha256 = ?"
+        + " AND NOT EXISTS (SELECT 1 FROM item_parts WHERE image_sha256 = ?)")) {
+      for (String sha : shas) {
+        orphan.setString(1, sha);
+        orphan.setString(2, sha);
+        orphan.executeUpdate();
+      }
+    }
+  }
+
+  private static int update(Connection connection, String sql, String parameter) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setString(1, parameter);
+      return statement.executeUpdate();
+    }
+  }
+
+  /** Marks the conversation as written to now: its age for retention starts again. */
+  private void touch(Connection connection, String conversationId) throws SQLException {
+    try (PreparedStatement update = connection.prepareStatement("UPDATE conversations SET active_at = ? WHERE id = ?")) {
+      update.setLong(1, now());
+      update.setString(2, conversationId);
+      update.executeUpdate();
+    }
+  }
+
+  private long now() {
+    return clock.instant().getEpochSecond();
+  }
+
+  /** True while the image is stored (tests check that it goes with the last item referring to it). */
+  boolean hasImage(String sha256) {
+    return inTransaction(connection -> {
+      try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM images WHERE sha256 = ?")) {
+        select.setString(1, sha256);
+        try (ResultSet row = select.executeQuery()) {
+          return row.next();
+        }
+      }
+    });
   }
 
   @Override
@@ -589,6 +821,16 @@ public final class H2ConversationStore implements ConversationStore {
   @FunctionalInterface
   private interface Work<T> {
     T run(Connection connection) throws SQLException;
+  }
+
+  /** As {@link #inTransaction(Work)}, holding {@code lock} (of {@link #images}) throughout. */
+  private <T> T inTransaction(Lock lock, Work<T> work) {
+    lock.lock();
+    try {
+      return inTransaction(work);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */

@@ -97,6 +97,36 @@ public final class PendingTurn {
     release();
   }
 
+  /** The running answer as a {@link LanguageModelClient.Generation}: pause and resume it, or cancel the turn. */
+  public LanguageModelClient.Generation control() {
+    return new LanguageModelClient.Generation() {
+      @Override
+      public void cancel() {
+        PendingTurn.this.cancel();
+      }
+
+      @Override
+      public void pause() {
+        LanguageModelClient.Generation running = running();
+        if (running != null) {
+          running.pause();
+        }
+      }
+
+      @Override
+      public void resume() {
+        LanguageModelClient.Generation running = running();
+        if (running != null) {
+          running.resume();
+        }
+      }
+    };
+  }
+
+  private synchronized LanguageModelClient.Generation running() {
+    return generation;
+  }
+
   /**
    * Frees the conversation without answering; idempotent, and safe on an event loop (the store is
    * written on a worker). Completes when the conversation is free: an edge that answers after it

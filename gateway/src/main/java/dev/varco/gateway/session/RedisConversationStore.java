@@ -11,6 +11,7 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -49,9 +50,15 @@ import java.util.concurrent.CompletionException;
  *   <li>{@code P turn:<conversation id>}: the response holding the conversation, with a TTL.
  * </ul>
  *
+ * <p>Retention (read by {@link #sweep}): {@code P conversations:active} and {@code P
+ * owner:<owner>:active} score conversations by their last write, {@code P responses:created} and
+ * {@code P owner:<owner>:responses} score responses by creation, {@code P owners} lists the owners
+ * the count limits walk, and {@code P image:<sha256>:items} is the set of item ids referring to an
+ * image, which is deleted with the last of them.
+ *
  * <p>Deleting a conversation deletes its items that belong to no response; the items of its
  * responses stay, so those responses (and {@code previous_response_id} chains) stay readable, as
- * in the embedded store. Images are never deleted (neither are they in the embedded store).
+ * in the embedded store; deleting a response deletes its items no live conversation holds.
  * Durability is Redis' own: run it with {@code appendonly yes}.
  */
 public final class RedisConversationStore implements ConversationStore {
@@ -71,12 +78,19 @@ public final class RedisConversationStore implements ConversationStore {
   private static final RedisScript RESPONSE = RedisScript.load("response");
   private static final RedisScript RESPONSE_CHAIN = RedisScript.load("response-chain");
   private static final RedisScript END_TURN = RedisScript.load("end-turn");
+  private static final RedisScript EXPIRE_CONVERSATIONS = RedisScript.load("expire-conversations");
+  private static final RedisScript TRIM_CONVERSATIONS = RedisScript.load("trim-conversations");
+  private static final RedisScript EXPIRE_RESPONSES = RedisScript.load("expire-responses");
+  private static final RedisScript TRIM_RESPONSES = RedisScript.load("trim-responses");
+  /** A script's answer when an image it was not sent is no longer stored: send them all and run it again. */
+  private static final long IMAGE_MISSING = -2;
 
   private final Redis redis;
   private final String prefix;
   private final Duration timeout;
   private final String where;
   private final Runnable onClose;
+  private final InstantSource clock;
 
   /**
    * A store over {@code redis}.
@@ -87,6 +101,13 @@ public final class RedisConversationStore implements ConversationStore {
    * @param onClose what {@link #close()} does besides (closing a client the store owns)
    */
   public RedisConversationStore(Redis redis, String prefix, Duration timeout, String where, Runnable onClose) {
+    this(redis, prefix, timeout, where, onClose, InstantSource.system());
+  }
+
+  /** As the other constructor, with the clock that times conversations and responses for retention. */
+  RedisConversationStore(Redis redis, String prefix, Duration timeout, String where, Runnable onClose,
+      InstantSource clock) {
+    this.clock = clock;
     this.redis = redis;
     this.prefix = prefix;
     this.timeout = timeout;
@@ -96,10 +117,9 @@ public final class RedisConversationStore implements ConversationStore {
 
   @Override
   public Conversation createConversation(String owner, Map<String, String> metadata, List<ConversationItem> items) {
-    Conversation conversation = new Conversation(SessionIds.conversation(), System.currentTimeMillis() / 1000, metadata);
-    List<Object> args = args(owner, conversation.id(), conversation.createdAt(), toJson(metadata));
-    addItems(args, items);
-    long result = eval(CREATE_CONVERSATION, args).toLong();
+    Conversation conversation = new Conversation(SessionIds.conversation(), now(), metadata);
+    long result = evalWithItems(CREATE_CONVERSATION, args(owner, conversation.id(), conversation.createdAt(),
+        toJson(metadata)), items);
     if (result != 1) {
       throw new StoreFailure("an id of the new conversation is already taken", null);
     }
@@ -138,7 +158,7 @@ public final class RedisConversationStore implements ConversationStore {
 
   @Override
   public Optional<Conversation> updateMetadata(String owner, String id, Map<String, String> metadata) {
-    Response createdAt = eval(UPDATE_METADATA, args(owner, id, toJson(metadata)));
+    Response createdAt = eval(UPDATE_METADATA, args(owner, id, toJson(metadata), now()));
     return createdAt == null ? Optional.empty() : Optional.of(new Conversation(id, createdAt.toLong(), metadata));
   }
 
@@ -153,14 +173,12 @@ public final class RedisConversationStore implements ConversationStore {
 
   @Override
   public boolean deleteItem(String owner, String conversationId, String itemId) {
-    return eval(DELETE_ITEM, args(owner, conversationId, itemId)).toLong() == 1;
+    return eval(DELETE_ITEM, args(owner, conversationId, itemId, now())).toLong() == 1;
   }
 
   @Override
   public void appendItems(String owner, String conversationId, List<ConversationItem> items) {
-    List<Object> args = args(owner, conversationId);
-    addItems(args, items);
-    long result = eval(APPEND_ITEMS, args).toLong();
+    long result = evalWithItems(APPEND_ITEMS, args(owner, conversationId, now()), items);
     if (result == 0) {
       throw new UnknownIdException("conversation", conversationId);
     }
@@ -202,11 +220,10 @@ public final class RedisConversationStore implements ConversationStore {
   public void recordTurn(String owner, TurnRecord turn) {
     ResponseRecord response = turn.response();
     List<Object> args = args(owner, orEmpty(response.conversationId()), response.id(), responseJson(response),
-        orEmpty(response.previousResponseId()), response.output().size());
+        orEmpty(response.previousResponseId()), response.output().size(), now());
     List<ConversationItem> items = new ArrayList<>(turn.input());
     items.addAll(response.output());
-    addItems(args, items);
-    long result = eval(RECORD_TURN, args).toLong();
+    long result = evalWithItems(RECORD_TURN, args, items);
     if (result == 0) {
       throw new UnknownIdException("conversation", response.conversationId());
     }
@@ -238,6 +255,81 @@ public final class RedisConversationStore implements ConversationStore {
   }
 
   @Override
+  public Swept sweep(Retention retention, int batch) {
+    long now = now();
+    int conversations = 0;
+    int responses = 0;
+    if (!retention.conversationMaxAge().isZero()) {
+      long cutoff = now - retention.conversationMaxAge().toSeconds();
+      conversations += passingBusy(offset -> eval(EXPIRE_CONVERSATIONS, args(cutoff, offset, batch)));
+    }
+    if (retention.maxConversationsPerKey() > 0 || retention.maxResponsesPerKey() > 0) {
+      for (String owner : owners()) {
+        if (retention.maxConversationsPerKey() > 0) {
+          conversations += passingBusy(offset -> eval(TRIM_CONVERSATIONS,
+              args(owner, retention.maxConversationsPerKey(), offset, batch)));
+        }
+        if (retention.maxResponsesPerKey() > 0) {
+          responses += inBatches(batch, () -> eval(TRIM_RESPONSES, args(owner, retention.maxResponsesPerKey(), batch)));
+        }
+      }
+    }
+    if (!retention.responseMaxAge().isZero()) {
+      long cutoff = now - retention.responseMaxAge().toSeconds();
+      responses += inBatches(batch, () -> eval(EXPIRE_RESPONSES, args(cutoff, batch)));
+    }
+    return new Swept(conversations, responses);
+  }
+
+  /**
+   * Runs a conversation sweep script until it finds nothing more, each call starting past the busy
+   * conversations the calls before passed over; returns how many it deleted.
+   */
+  private static int passingBusy(java.util.function.LongFunction<Response> call) {
+    long busy = 0;
+    int deleted = 0;
+    while (true) {
+      Response result = call.apply(busy);
+      long examined = result.get(0).toLong();
+      long gone = result.get(1).toLong();
+      if (examined == 0) {
+        return deleted;
+      }
+      deleted += (int) gone;
+      busy += examined - gone;
+    }
+  }
+
+  /** Runs a response sweep script until a call deletes fewer than a batch; returns how many it deleted. */
+  private static int inBatches(int batch, java.util.function.Supplier<Response> call) {
+    int deleted = 0;
+    long gone;
+    do {
+      gone = call.get().toLong();
+      deleted += (int) gone;
+    } while (gone >= batch);
+    return deleted;
+  }
+
+  /** Every owner the store has indexed (SSCAN: a cursor, never one long command). */
+  private List<String> owners() {
+    List<String> owners = new ArrayList<>();
+    String cursor = "0";
+    do {
+      Response page = send(Request.cmd(Command.SSCAN).arg(prefix + "owners").arg(cursor).arg("COUNT").arg(500));
+      cursor = page.get(0).toString();
+      for (Response owner : page.get(1)) {
+        owners.add(owner.toString());
+      }
+    } while (!"0".equals(cursor));
+    return owners;
+  }
+
+  private long now() {
+    return clock.instant().getEpochSecond();
+  }
+
+  @Override
   public void ping() {
     send(Request.cmd(Command.PING));
   }
@@ -258,16 +350,35 @@ public final class RedisConversationStore implements ConversationStore {
     return args;
   }
 
-  /** Appends the items section the scripts read: items as (id, json), then the images not yet stored. */
-  private void addItems(List<Object> args, List<ConversationItem> items) {
+  /**
+   * Runs a script that writes {@code items} after the arguments {@code head}; when an image it
+   * was not sent has been deleted meanwhile (its last item gone), once more with every image.
+   */
+  private long evalWithItems(RedisScript script, List<Object> head, List<ConversationItem> items) {
+    List<Object> args = new ArrayList<>(head);
+    addItems(args, items, false);
+    long result = eval(script, args).toLong();
+    if (result != IMAGE_MISSING) {
+      return result;
+    }
+    args = new ArrayList<>(head);
+    addItems(args, items, true);
+    return eval(script, args).toLong();
+  }
+
+  /**
+   * Appends the items section the scripts read: items as (id, json), then the images ({@code all},
+   * or those not stored yet).
+   */
+  private void addItems(List<Object> args, List<ConversationItem> items, boolean all) {
     Map<String, byte[]> images = new HashMap<>();
     args.add(items.size());
     for (ConversationItem item : items) {
       args.add(item.id());
       args.add(itemJson(item, images));
     }
-    // Images are immutable and never deleted: one already stored need not travel again.
-    for (String sha : List.copyOf(images.keySet())) {
+    // Images are immutable: one already stored need not travel again (the script checks it still is).
+    for (String sha : all ? List.<String>of() : List.copyOf(images.keySet())) {
       if (send(Request.cmd(Command.EXISTS).arg(prefix + "image:" + sha)).toLong() == 1) {
         images.remove(sha);
       }
@@ -348,7 +459,10 @@ public final class RedisConversationStore implements ConversationStore {
     return items;
   }
 
-  /** The images' bytes, in one MGET (images never change, so reading them apart from the items is safe). */
+  /**
+   * The images' bytes, in one MGET (images never change, so reading them apart from the items is
+   * safe; only a read racing the deletion of the last items holding an image fails, naming it).
+   */
   private Map<String, byte[]> images(Set<String> shas) {
     Map<String, byte[]> images = new HashMap<>();
     if (shas.isEmpty()) {

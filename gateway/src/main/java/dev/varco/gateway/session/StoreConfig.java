@@ -20,6 +20,39 @@ public interface StoreConfig {
   @WithDefault(".varco/gateway-store")
   Path dir();
 
+  /** How long and how many conversations and responses are kept, and how often that is enforced. */
+  RetentionConfig retention();
+
+  interface RetentionConfig {
+    /** A conversation nothing was written to for this long is deleted; 0 keeps it. */
+    @WithDefault("0")
+    Duration conversationMaxAge();
+
+    /** Conversations kept per key, the least recently active deleted beyond it; 0 for no limit. */
+    @WithDefault("0")
+    int maxConversationsPerKey();
+
+    /** A response recorded this long ago is deleted (OpenAI keeps responses 30 days); 0 keeps it. */
+    @WithDefault("P30D")
+    Duration responseMaxAge();
+
+    /** Responses kept per key, the oldest deleted beyond it; 0 for no limit. */
+    @WithDefault("0")
+    int maxResponsesPerKey();
+
+    /** Time between two sweeps; the limits may be exceeded by what arrives in between. */
+    @WithDefault("PT5M")
+    Duration sweepInterval();
+
+    /** Conversations or responses deleted in one store transaction (or one Redis script) of a sweep. */
+    @WithDefault("200")
+    int sweepBatch();
+
+    default Retention policy() {
+      return new Retention(conversationMaxAge(), maxConversationsPerKey(), responseMaxAge(), maxResponsesPerKey());
+    }
+  }
+
   /** The Redis store's own settings (the connection itself is {@code quarkus.redis.*}). */
   RedisStore redis();
 

@@ -28,6 +28,12 @@ final class TurnLeases {
     return result == mine;
   }
 
+  /** True while a turn holds the conversation. */
+  boolean held(String conversationId) {
+    Lease lease = held.get(conversationId);
+    return lease != null && lease.expiresAtNanos() - clock.getAsLong() > 0;
+  }
+
   void end(String conversationId, String responseId) {
     held.computeIfPresent(conversationId, (id, current) -> current.responseId().equals(responseId) ? null : current);
   }

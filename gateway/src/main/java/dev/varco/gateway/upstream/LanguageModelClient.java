@@ -44,6 +44,15 @@ public class LanguageModelClient {
   public interface Generation {
     /** Stops the generation upstream; no listener call follows. */
     void cancel();
+
+    /**
+     * Stops taking the answer from llm-service until {@link #resume}: at most a few more events
+     * arrive, then gRPC's flow control holds the rest upstream (the client is not reading).
+     */
+    void pause();
+
+    /** Takes the answer again after {@link #pause}. */
+    void resume();
   }
 
   /** Starts streaming one turn on the replica its affinity routes to; events go to {@code listener}. */
@@ -53,9 +62,22 @@ public class LanguageModelClient {
     LanguageModelGrpc.newStub(router.channel(affinity))
         .withDeadlineAfter(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .generate(toRequest(turn, requestId, affinity), observer);
-    return () -> {
-      if (cancelled.compareAndSet(false, true)) {
-        observer.cancelCall();
+    return new Generation() {
+      @Override
+      public void cancel() {
+        if (cancelled.compareAndSet(false, true)) {
+          observer.cancelCall();
+        }
+      }
+
+      @Override
+      public void pause() {
+        observer.pause();
+      }
+
+      @Override
+      public void resume() {
+        observer.resume();
       }
     };
   }
@@ -110,13 +132,21 @@ public class LanguageModelClient {
     return tokens;
   }
 
-  /** Turns the response stream into listener calls; exactly one terminal call. */
+  /**
+   * Turns the response stream into listener calls; exactly one terminal call. Messages are asked
+   * for one at a time ({@link #AHEAD} ahead), so a paused generation stops arriving.
+   */
   private static final class GenerationObserver
       implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
+    /** Messages asked of llm-service ahead of the listener: what may still arrive after a pause. */
+    private static final int AHEAD = 8;
     private final GenerationListener listener;
     private final AtomicBoolean cancelled;
     private volatile ClientCallStreamObserver<GenerateRequest> call;
     private boolean finished;
+    /** Guarded by this: paused, and the messages not asked for meanwhile. */
+    private boolean paused;
+    private int owed;
 
     GenerationObserver(GenerationListener listener, AtomicBoolean cancelled) {
       this.listener = listener;
@@ -126,6 +156,36 @@ public class LanguageModelClient {
     @Override
     public void beforeStart(ClientCallStreamObserver<GenerateRequest> requestStream) {
       this.call = requestStream;
+      requestStream.disableAutoRequestWithInitial(AHEAD);
+    }
+
+    void pause() {
+      synchronized (this) {
+        paused = true;
+      }
+    }
+
+    void resume() {
+      int due;
+      synchronized (this) {
+        paused = false;
+        due = owed;
+        owed = 0;
+      }
+      if (due > 0) {
+        call.request(due);
+      }
+    }
+
+    /** One message was handled: ask for the next unless paused (then owe it). */
+    private void requestNext() {
+      synchronized (this) {
+        if (paused) {
+          owed++;
+          return;
+        }
+      }
+      call.request(1);
     }
 
     void cancelCall() {
@@ -141,7 +201,10 @@ public class LanguageModelClient {
         return;
       }
       switch (response.getEventCase()) {
-        case DELTA -> listener.onDelta(response.getDelta().getText(), logprobs(response.getDelta().getLogprobsList()));
+        case DELTA -> {
+          listener.onDelta(response.getDelta().getText(), logprobs(response.getDelta().getLogprobsList()));
+          requestNext();
+        }
         case COMPLETION -> {
           finished = true;
           var completion = response.getCompletion();
@@ -153,7 +216,7 @@ public class LanguageModelClient {
           listener.onCompletion(reason, new GenerationListener.TokenUsage(usage.getPromptTokens(),
               usage.getCompletionTokens(), usage.getImageTokens(), usage.getCachedPromptTokens()));
         }
-        case EVENT_NOT_SET -> { }
+        case EVENT_NOT_SET -> requestNext();
       }
     }
 

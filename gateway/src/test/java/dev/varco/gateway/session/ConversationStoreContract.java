@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.varco.gateway.chat.ChatMessage.Role;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +29,16 @@ abstract class ConversationStoreContract {
   static final String ALICE = "alice";
   static final String BOB = "bob";
 
+  static final byte[] PNG_2 = {(byte) 0x89, 'P', 'N', 'G', 5, 6, 7, 8};
+  static final byte[] PNG_3 = {(byte) 0x89, 'P', 'N', 'G', 9, 9, 9, 9};
+
   ConversationStore store;
+  /** Epoch seconds of the wall clock the store times conversations and responses by; tests move it. */
+  final AtomicLong wallSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
+  final InstantSource wallClock = () -> Instant.ofEpochSecond(wallSeconds.get());
+
+  /** True while the store holds the image's bytes. */
+  abstract boolean imageStored(String sha256);
 
   /** A fresh, empty store. */
   abstract ConversationStore openEmpty();
@@ -57,6 +69,24 @@ abstract class ConversationStoreContract {
     return new TurnRecord(List.of(input), new ResponseRecord(SessionIds.response(), 3, "tiny", "completed", null,
         conversationId, previousResponseId, "be brief", 0.5, OptionalDouble.of(0.9), OptionalInt.of(16),
         Map.of("k", "v"), List.of(output), new ResponseRecord.Usage(100, 5, 10, 40)));
+  }
+
+  /** A turn recorded now by the wall clock. */
+  TurnRecord turnNow(String conversationId, String previousResponseId, ConversationItem input,
+      ConversationItem output) {
+    TurnRecord turn = turn(conversationId, previousResponseId, input, output);
+    ResponseRecord r = turn.response();
+    return new TurnRecord(turn.input(), new ResponseRecord(r.id(), wallSeconds.get(), r.model(), r.status(),
+        r.incompleteReason(), r.conversationId(), r.previousResponseId(), r.instructions(), r.temperature(), r.topP(),
+        r.maxOutputTokens(), r.metadata(), r.output(), r.usage()));
+  }
+
+  static ItemContent.InputImage image(byte[] bytes) {
+    return ItemContent.InputImage.of("image/png", bytes);
+  }
+
+  static List<String> ids(List<ConversationItem> items) {
+    return items.stream().map(ConversationItem::id).toList();
   }
 
   @Test
@@ -279,5 +309,107 @@ abstract class ConversationStoreContract {
     assertFalse(store.beginTurn("conv_a", "resp_2", Duration.ofMinutes(1)));
     outliveLease(store, "conv_a", lease);
     assertTrue(store.beginTurn("conv_a", "resp_2", Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void idleConversationsExpireWithTheImagesOnlyTheyHeldButBusyOnesWait() {
+    Conversation old = store.createConversation(ALICE, Map.of(), List.of(user(image(PNG), image(PNG_2))));
+    Conversation busy = store.createConversation(ALICE, Map.of(), List.of(user(image(PNG_3))));
+    Conversation active = store.createConversation(BOB, Map.of(), List.of(user(image(PNG))));
+    wallSeconds.addAndGet(7200);
+    store.appendItems(BOB, active.id(), List.of(user(new ItemContent.InputText("still here"))));
+    assertTrue(store.beginTurn(busy.id(), "resp_busy", Duration.ofMinutes(1)));
+
+    Retention hour = new Retention(Duration.ofHours(1), 0, Duration.ZERO, 0);
+    assertEquals(new Swept(1, 0), store.sweep(hour, 1));
+
+    assertTrue(store.conversation(ALICE, old.id()).isEmpty());
+    assertTrue(store.history(ALICE, old.id()).isEmpty());
+    assertFalse(imageStored(image(PNG_2).sha256()), "only the expired conversation held it");
+    assertTrue(imageStored(image(PNG).sha256()), "another conversation still refers to it");
+    assertArrayEquals(PNG, ((ItemContent.InputImage) store.history(BOB, active.id()).orElseThrow().getFirst()
+        .content().getFirst()).bytes());
+    assertTrue(store.conversation(ALICE, busy.id()).isPresent(), "a conversation holding a turn is passed over");
+
+    store.endTurn(busy.id(), "resp_busy");
+    assertEquals(new Swept(1, 0), store.sweep(hour, 1));
+    assertTrue(store.conversation(ALICE, busy.id()).isEmpty());
+    assertFalse(imageStored(image(PNG_3).sha256()));
+    assertEquals(new Swept(0, 0), store.sweep(hour, 1));
+    assertTrue(store.conversation(BOB, active.id()).isPresent());
+  }
+
+  @Test
+  void oldResponsesExpireWithTheItemsOnlyTheyHeld() {
+    Conversation conversation = store.createConversation(ALICE, Map.of(), List.of());
+    TurnRecord inConversation = turnNow(conversation.id(), null, user(image(PNG)), assistant("in"));
+    store.recordTurn(ALICE, inConversation);
+    TurnRecord first = turnNow(null, null, user(image(PNG_2)), assistant("one"));
+    store.recordTurn(ALICE, first);
+    wallSeconds.addAndGet(7200);
+    TurnRecord second = turnNow(null, first.response().id(), user(new ItemContent.InputText("two?")), assistant("two"));
+    store.recordTurn(ALICE, second);
+
+    assertEquals(new Swept(0, 2), store.sweep(new Retention(Duration.ZERO, 0, Duration.ofHours(1), 0), 1));
+
+    assertTrue(store.response(ALICE, inConversation.response().id()).isEmpty());
+    assertTrue(store.response(ALICE, first.response().id()).isEmpty());
+    assertEquals(ids(List.of(inConversation.input().getFirst(), inConversation.response().output().getFirst())),
+        ids(store.history(ALICE, conversation.id()).orElseThrow()), "the conversation keeps its items");
+    assertTrue(imageStored(image(PNG).sha256()));
+    assertFalse(imageStored(image(PNG_2).sha256()), "only the expired response held it");
+    assertEquals(ids(List.of(second.input().getFirst(), second.response().output().getFirst())),
+        ids(store.responseChain(ALICE, second.response().id()).orElseThrow()), "the chain starts after the gap");
+
+    // The conversation's items are now its alone: they (and the image) go with it.
+    assertTrue(store.deleteConversation(ALICE, conversation.id()));
+    assertFalse(imageStored(image(PNG).sha256()));
+  }
+
+  @Test
+  void countLimitsKeepEachKeysMostRecent() {
+    List<Conversation> alices = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      alices.add(store.createConversation(ALICE, Map.of(), List.of()));
+      wallSeconds.addAndGet(10);
+    }
+    Conversation bobs = store.createConversation(BOB, Map.of(), List.of());
+    store.updateMetadata(ALICE, alices.getFirst().id(), Map.of("used", "again")); // the oldest is the most recent now
+
+    assertEquals(new Swept(1, 0), store.sweep(new Retention(Duration.ZERO, 2, Duration.ZERO, 0), 1));
+    assertEquals(java.util.Set.of(alices.get(0).id(), alices.get(2).id()), new java.util.HashSet<>(
+        store.conversations(ALICE, null, 10).conversations().stream().map(Conversation::id).toList()));
+    assertTrue(store.conversation(BOB, bobs.id()).isPresent());
+
+    List<TurnRecord> turns = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      turns.add(turnNow(null, null, user(new ItemContent.InputText("q" + i)), assistant("a" + i)));
+      store.recordTurn(ALICE, turns.getLast());
+      wallSeconds.addAndGet(10);
+    }
+    TurnRecord bobsTurn = turnNow(null, null, user(new ItemContent.InputText("q")), assistant("a"));
+    store.recordTurn(BOB, bobsTurn);
+    assertEquals(new Swept(0, 1), store.sweep(new Retention(Duration.ZERO, 0, Duration.ZERO, 2), 1));
+    assertTrue(store.response(ALICE, turns.get(0).response().id()).isEmpty(), "the oldest goes");
+    assertTrue(store.response(ALICE, turns.get(1).response().id()).isPresent());
+    assertTrue(store.response(BOB, bobsTurn.response().id()).isPresent());
+    assertEquals(new Swept(0, 0), store.sweep(new Retention(Duration.ZERO, 2, Duration.ZERO, 2), 1));
+    assertEquals(new Swept(0, 0), store.sweep(Retention.KEEP_ALL, 1));
+  }
+
+  @Test
+  void anImageGoesWithTheLastItemReferringToIt() {
+    ConversationItem first = user(image(PNG));
+    Conversation one = store.createConversation(ALICE, Map.of(), List.of(first));
+    Conversation two = store.createConversation(ALICE, Map.of(), List.of(user(image(PNG))));
+    assertTrue(store.deleteItem(ALICE, one.id(), first.id()));
+    assertTrue(imageStored(image(PNG).sha256()));
+    assertTrue(store.deleteConversation(ALICE, two.id()));
+    assertFalse(imageStored(image(PNG).sha256()));
+
+    // Sent again, it is stored again.
+    store.recordTurn(ALICE, turnNow(one.id(), null, user(image(PNG)), assistant("again")));
+    assertArrayEquals(PNG, ((ItemContent.InputImage) store.history(ALICE, one.id()).orElseThrow().getFirst()
+        .content().getFirst()).bytes());
   }
 }

@@ -17,12 +17,17 @@ class H2ConversationStoreTest extends ConversationStoreContract {
 
   @Override
   ConversationStore openEmpty() {
-    return H2ConversationStore.open(dir, nanos::get);
+    return H2ConversationStore.open(dir, wallClock, nanos::get);
   }
 
   @Override
   ConversationStore reopen() {
-    return H2ConversationStore.open(dir, nanos::get);
+    return H2ConversationStore.open(dir, wallClock, nanos::get);
+  }
+
+  @Override
+  boolean imageStored(String sha256) {
+    return ((H2ConversationStore) store).hasImage(sha256);
   }
 
   @Override

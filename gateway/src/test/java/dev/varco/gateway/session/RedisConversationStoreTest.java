@@ -1,5 +1,6 @@
 package dev.varco.gateway.session;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,15 +57,26 @@ class RedisConversationStoreTest extends ConversationStoreContract {
     return new RedisConversationStore(client, prefix, Duration.ofSeconds(5), server.uri(), client::close);
   }
 
+  /** As {@link #open(String)}, on the test's wall clock. */
+  RedisConversationStore openOnWallClock(String prefix) {
+    Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.uri()));
+    return new RedisConversationStore(client, prefix, Duration.ofSeconds(5), server.uri(), client::close, wallClock);
+  }
+
   @Override
   ConversationStore openEmpty() {
     prefix = "test-" + UUID.randomUUID() + ":";
-    return open(prefix);
+    return openOnWallClock(prefix);
   }
 
   @Override
   ConversationStore reopen() {
-    return open(prefix);
+    return openOnWallClock(prefix);
+  }
+
+  @Override
+  boolean imageStored(String sha256) {
+    return server.command("EXISTS " + prefix + "image:" + sha256).equals(":1");
   }
 
   /**
@@ -239,5 +251,22 @@ class RedisConversationStoreTest extends ConversationStoreContract {
     assertEquals(2, store.history(ALICE, conversation.id()).orElseThrow().size());
     store.appendItems(ALICE, conversation.id(), List.of(user(new ItemContent.InputText("after"))));
     assertEquals(3, store.history(ALICE, conversation.id()).orElseThrow().size());
+  }
+
+  /**
+   * An image stored before images counted their items (no reference set) may be referred to by
+   * items nobody counted: a newer item referring to it marks it as kept for good, so deleting that
+   * item never takes the image from under the older ones.
+   */
+  @Test
+  void anImageFromBeforeReferenceCountsIsKept() {
+    Conversation older = store.createConversation(ALICE, Map.of(), List.of(user(image(PNG))));
+    String sha = image(PNG).sha256();
+    assertEquals(":1", server.command("DEL " + prefix + "image:" + sha + ":items")); // as an older gateway wrote it
+    Conversation newer = store.createConversation(ALICE, Map.of(), List.of(user(image(PNG))));
+    assertTrue(store.deleteConversation(ALICE, newer.id()));
+    assertTrue(imageStored(sha));
+    assertArrayEquals(PNG, ((ItemContent.InputImage) store.history(ALICE, older.id()).orElseThrow().getFirst()
+        .content().getFirst()).bytes());
   }
 }
