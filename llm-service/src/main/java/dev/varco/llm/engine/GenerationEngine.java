@@ -176,7 +176,7 @@ public class GenerationEngine {
       }
       TokenSampler sampler = new TokenSampler(request.sampling());
       ready.add(new PreparedJob(
-          request.requestId(), prepared.prompt(), prepared.maxTokens(), sampler, request.stop(), sink, ticket, admitted, request.cachePrompt()));
+          request.requestId(), request.caller(), prepared.prompt(), prepared.maxTokens(), sampler, request.stop(), sink, ticket, admitted, request.cachePrompt()));
     } catch (RuntimeException e) {
       metrics.waiting.decrementAndGet();
       if (!ticket.isCancelled()) {
