@@ -37,11 +37,14 @@ final class ChatCompletionResponder implements GenerationListener {
 
   private final GatewayMetrics metrics;
   private final long requestStartNanos;
+  /** Gives the caller's slot back; run before the last event is written. */
+  private final Runnable answered;
   private boolean firstTextSent;
 
   ChatCompletionResponder(HttpServerResponse response, Context context, ObjectMapper json, String id, String model,
-      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos) {
+      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos, Runnable answered) {
     this.metrics = metrics;
+    this.answered = answered;
     this.requestStartNanos = requestStartNanos;
     this.response = response;
     this.context = context;
@@ -89,6 +92,7 @@ final class ChatCompletionResponder implements GenerationListener {
       if (response.closed()) {
         return;
       }
+      answered.run();
       metrics.tokens("rest", usage.promptTokens(), usage.completionTokens());
       if (stream) {
         startStream();
@@ -137,6 +141,7 @@ final class ChatCompletionResponder implements GenerationListener {
       if (response.closed() || response.ended()) {
         return;
       }
+      answered.run();
       if (streamStarted) {
         // Too late for a status code: report the error in the stream, then close it as OpenAI does.
         metrics.error("rest", "in-stream", failure.errorType());

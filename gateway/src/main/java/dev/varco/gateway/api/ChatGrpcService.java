@@ -89,7 +89,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
         return;
       }
       Affinity affinity = Affinity.stateless(caller, turn);
-      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), affinity, new GenerationListener() {
+      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), caller, affinity, new GenerationListener() {
         private boolean firstTextSent;
 
         @Override
@@ -116,7 +116,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
         @Override
         public void onFailure(UpstreamFailure failure) {
           metrics.error("grpc", failure.grpcCode().name(), failure.errorType());
-          responses.onError(Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException());
+          responses.onError(failure.toGrpc());
         }
       });
       if (responses instanceof ServerCallStreamObserver<ChatResponse> call) {
@@ -124,7 +124,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       }
     }, failure -> {
       UpstreamFailure classified = UpstreamFailure.from(failure);
-      responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
+      responses.onError(classified.toGrpc());
     });
   }
 
@@ -135,7 +135,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       responses.onCompleted();
     }, failure -> {
       UpstreamFailure classified = UpstreamFailure.from(failure);
-      responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
+      responses.onError(classified.toGrpc());
     });
   }
 

@@ -29,12 +29,15 @@ final class ResponsesResponder implements TurnListener {
   private final ResponsesRequest request;
   private final PendingTurn turn;
   private final String itemId;
+  /** Gives the caller's slot back; run before the last event is written. */
+  private final Runnable answered;
   private final StringBuilder text = new StringBuilder();
   private boolean streamStarted;
   private int sequenceNumber;
 
   ResponsesResponder(HttpServerResponse response, Context context, ObjectMapper json, ResponsesRequest request,
-      PendingTurn turn) {
+      PendingTurn turn, Runnable answered) {
+    this.answered = answered;
     this.response = response;
     this.context = context;
     this.json = json;
@@ -88,6 +91,7 @@ final class ResponsesResponder implements TurnListener {
     if (response.closed() || response.ended()) {
       return;
     }
+    answered.run();
     if (!request.stream()) {
       response.setStatusCode(200).putHeader("Content-Type", "application/json")
           .end(shapes.response(done, request.store()).toString());
@@ -120,6 +124,7 @@ final class ResponsesResponder implements TurnListener {
     if (response.closed() || response.ended()) {
       return;
     }
+    answered.run();
     if (!streamStarted) {
       OpenAiErrors.send(response, json, status, type, message, param, code);
       return;

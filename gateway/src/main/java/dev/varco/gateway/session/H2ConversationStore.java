@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.varco.gateway.chat.ChatMessage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -58,7 +57,7 @@ public final class H2ConversationStore implements ConversationStore {
   /** As {@link #open(Path)}, with the clock turn leases expire by (tests move it by hand). */
   static H2ConversationStore open(Path directory, java.util.function.LongSupplier nanoClock) {
     try {
-      Files.createDirectories(directory);
+      OwnerOnlyFiles.prepare(directory, directory.resolve("conversations.mv.db"));
     } catch (java.io.IOException e) {
       throw new StoreFailure("cannot create the conversation store directory " + directory + ": " + e.getMessage(), e);
     }
