@@ -1,5 +1,7 @@
 package dev.varco.gateway.access;
 
+import dev.varco.gateway.upstream.BackendDescribed;
+import dev.varco.gateway.upstream.ServedModel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
@@ -42,6 +44,7 @@ public class AccessPolicy {
 
   @Inject AccessConfig config;
   @Inject MeterRegistry registry;
+  @Inject ServedModel servedModel;
 
   private ApiKeys keys;
   private KeyLimiter limiter;
@@ -54,6 +57,18 @@ public class AccessPolicy {
       LOG.warn("no API keys configured (varco.gateway.access.api-keys / api-keys-file): serving loopback clients only");
     } else {
       LOG.infof("%d API keys configured; every request needs Authorization: Bearer <key>", keys.size());
+    }
+    // Learn the backend's running slots now; if llm-service is not up yet, the first turn's describe does.
+    servedModel.describe().subscribe().with(described -> { }, unreachable -> { });
+  }
+
+  /** A key never holds more requests in flight than llm-service runs at once. */
+  void onBackendDescribed(@Observes BackendDescribed described) {
+    int slots = described.description().getMaxRunningRequests();
+    if (limiter != null && limiter.capAtBackendSlots(slots)) {
+      LOG.warnf("varco.gateway.access.max-concurrent-requests (%d) exceeds llm-service's running slots"
+          + " (varco.llm.max-running-requests %d): each key is held to %d requests in flight",
+          config.maxConcurrentRequests(), slots, slots);
     }
   }
 

@@ -8,6 +8,10 @@ import java.util.function.LongSupplier;
  * Per-key limits: a token bucket for the request rate ({@code burst} tokens, refilled at
  * {@code requestsPerMinute}) and a count of requests in flight. A refused request costs nothing
  * and says how long to wait.
+ *
+ * <p>The in-flight limit never exceeds what the backend runs at once ({@link #capAtBackendSlots}):
+ * a key's requests beyond that would only wait in llm-service's queue, where they count against
+ * every other caller's room.
  */
 public final class KeyLimiter {
   /** What one request gets: a permit to release when it ends, or how long to wait. */
@@ -43,6 +47,8 @@ public final class KeyLimiter {
   private final double tokensPerNano;
   private final int burst;
   private final int maxConcurrent;
+  /** Requests llm-service runs at once, once known; the in-flight limit in effect is the smaller. */
+  private volatile int backendSlots = Integer.MAX_VALUE;
   private final LongSupplier nanoClock;
   private final ConcurrentHashMap<String, KeyState> keys = new ConcurrentHashMap<>();
 
@@ -59,6 +65,21 @@ public final class KeyLimiter {
 
   public static KeyLimiter of(AccessConfig config) {
     return new KeyLimiter(config.requestsPerMinute(), config.burst(), config.maxConcurrentRequests(), System::nanoTime);
+  }
+
+  /**
+   * The backend runs {@code slots} requests at once ({@code varco.llm.max-running-requests}):
+   * from now on no key has more in flight. Returns whether that lowers the configured limit.
+   * Values below 1 (a backend that does not say) leave the limit as configured.
+   */
+  public boolean capAtBackendSlots(int slots) {
+    backendSlots = slots < 1 ? Integer.MAX_VALUE : slots;
+    return backendSlots < maxConcurrent;
+  }
+
+  /** The in-flight limit in effect for every key. */
+  public int maxConcurrent() {
+    return Math.min(maxConcurrent, backendSlots);
   }
 
   /** Requests of this key in flight now (0 for a key never seen). */
@@ -83,9 +104,12 @@ public final class KeyLimiter {
     synchronized (state) {
       state.tokens = Math.min(burst, state.tokens + (now - state.refilledAtNanos) * tokensPerNano);
       state.refilledAtNanos = now;
-      if (state.inFlight >= maxConcurrent) {
+      int limit = maxConcurrent();
+      if (state.inFlight >= limit) {
         return new Refusal("key '" + keyName + "' already has " + state.inFlight + " requests in flight, the limit of "
-            + "varco.gateway.access.max-concurrent-requests", 1);
+            + (limit < maxConcurrent ? "llm-service's running slots (varco.llm.max-running-requests " + limit
+                + ", below varco.gateway.access.max-concurrent-requests " + maxConcurrent + ")"
+                : "varco.gateway.access.max-concurrent-requests"), 1);
       }
       if (state.tokens < 1) {
         long wait = (long) Math.ceil((1 - state.tokens) / tokensPerNano / 1e9);

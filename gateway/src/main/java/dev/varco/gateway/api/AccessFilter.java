@@ -2,6 +2,7 @@ package dev.varco.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.varco.gateway.access.AccessPolicy;
+import dev.varco.gateway.access.KeyLimiter;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,6 +21,8 @@ import java.net.UnknownHostException;
 public class AccessFilter {
   /** Routing-context key of the admitted caller's name (an API key's owner, or {@link AccessPolicy#LOCAL_CALLER}). */
   private static final String CALLER = "varco.caller";
+  /** Routing-context key of the admitted request's concurrency permit. */
+  private static final String PERMIT = "varco.permit";
   @Inject AccessPolicy policy;
   @Inject ObjectMapper json;
 
@@ -48,7 +51,16 @@ public class AccessFilter {
         // may set those directly (routes add end handlers instead; BodyLimit runs before Quarkus'
         // own body check, which would replace them).
         ctx.addEndHandler(ended -> admitted.permit().release());
+        // Vert.x runs end handlers only after the last bytes went to the socket, so a client that
+        // read them could be refused its next request: the slot comes back before they are written.
+        // A whole answer (not chunked) is written with its headers; a stream calls answered() itself.
+        ctx.addHeadersEndHandler(headers -> {
+          if (!ctx.response().isChunked()) {
+            admitted.permit().release();
+          }
+        });
         ctx.put(CALLER, admitted.caller());
+        ctx.put(PERMIT, admitted.permit());
         ctx.next();
       }
     }
@@ -61,6 +73,17 @@ public class AccessFilter {
       throw new IllegalStateException("no access check ran for " + ctx.request().path());
     }
     return caller;
+  }
+
+  /**
+   * The answer is complete and its last event is about to be written: the caller's slot comes back
+   * now, so a client that read that event may start its next request at once. Idempotent.
+   */
+  static void answered(RoutingContext ctx) {
+    KeyLimiter.Permit permit = ctx.get(PERMIT);
+    if (permit != null) {
+      permit.release();
+    }
   }
 
   /** The client's IP address (an IP literal, so no name lookup), or null. */

@@ -40,16 +40,20 @@ final class ChatCompletionResponder implements GenerationListener {
 
   private final GatewayMetrics metrics;
   private final long requestStartNanos;
+  /** Gives the caller's slot back; run before the last event is written. */
+  private final Runnable answered;
   private boolean firstTextSent;
   private final StreamConfig streamConfig;
   private final Backpressure pacing;
 
   ChatCompletionResponder(HttpServerResponse response, Context context, ObjectMapper json, String id, String model,
-      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos, StreamConfig streamConfig) {
+      ChatCompletionRequest request, GatewayMetrics metrics, long requestStartNanos, StreamConfig streamConfig,
+      Runnable answered) {
     this.streamConfig = streamConfig;
     this.pacing = new Backpressure(context.owner(), streamConfig.stallTimeout(),
         () -> context.runOnContext(v -> stalled()));
     this.metrics = metrics;
+    this.answered = answered;
     this.requestStartNanos = requestStartNanos;
     this.response = response;
     this.context = context;
@@ -103,6 +107,7 @@ final class ChatCompletionResponder implements GenerationListener {
       if (response.closed()) {
         return;
       }
+      answered.run();
       metrics.tokens("rest", usage.promptTokens(), usage.completionTokens());
       if (stream) {
         startStream();
@@ -152,6 +157,7 @@ final class ChatCompletionResponder implements GenerationListener {
       if (response.closed() || response.ended()) {
         return;
       }
+      answered.run();
       if (streamStarted) {
         // Too late for a status code: report the error in the stream, then close it as OpenAI does.
         metrics.error("rest", "in-stream", failure.errorType());

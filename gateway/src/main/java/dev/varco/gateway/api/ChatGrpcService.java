@@ -91,7 +91,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
         return;
       }
       Affinity affinity = Affinity.stateless(caller, turn);
-      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), affinity, new GenerationListener() {
+      var generation = languageModel.generate(turn, UUID.randomUUID().toString(), caller, affinity, new GenerationListener() {
         private boolean firstTextSent;
 
         @Override
@@ -118,13 +118,13 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
         @Override
         public void onFailure(UpstreamFailure failure) {
           metrics.error("grpc", failure.grpcCode().name(), failure.errorType());
-          out.fail(Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException());
+          out.fail(failure.toGrpc());
         }
       });
       out.attach(generation); // a client that cancels the call (even before this) cancels the generation
     }, failure -> {
       UpstreamFailure classified = UpstreamFailure.from(failure);
-      responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
+      responses.onError(classified.toGrpc());
     });
   }
 
@@ -135,7 +135,7 @@ public class ChatGrpcService extends ChatGrpc.ChatImplBase {
       responses.onCompleted();
     }, failure -> {
       UpstreamFailure classified = UpstreamFailure.from(failure);
-      responses.onError(Status.fromCode(classified.grpcCode()).withDescription(classified.message()).asRuntimeException());
+      responses.onError(classified.toGrpc());
     });
   }
 

@@ -10,6 +10,8 @@ import io.grpc.Context;
  */
 final class GrpcCaller {
   static final Context.Key<String> KEY = Context.key("varco.caller");
+  /** The call's {@code idempotency-key} metadata, unchecked ({@link IdempotencyKey} checks it); null when absent. */
+  static final Context.Key<String> IDEMPOTENCY_KEY = Context.key("varco.idempotency-key");
 
   private GrpcCaller() {}
 

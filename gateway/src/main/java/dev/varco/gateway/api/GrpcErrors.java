@@ -55,7 +55,7 @@ class GrpcErrors {
 
   StatusRuntimeException of(UpstreamFailure failure) {
     metrics.error("grpc", failure.grpcCode().name(), failure.errorType());
-    return Status.fromCode(failure.grpcCode()).withDescription(failure.message()).asRuntimeException();
+    return failure.toGrpc();
   }
 
   StatusRuntimeException notFound(String message) {

@@ -45,8 +45,10 @@ class GrpcTurns {
     long arrived = System.nanoTime();
     String owner = GrpcCaller.current();
     TurnRequest turn;
+    String idempotencyKey;
     try {
       turn = toTurn(request);
+      idempotencyKey = IdempotencyKey.read(GrpcCaller.IDEMPOTENCY_KEY.get());
     } catch (InvalidRequestException e) {
       responses.onError(errors.of(e));
       return;
@@ -61,7 +63,7 @@ class GrpcTurns {
         pending.cancel();
       }
     });
-    vertx.executeBlocking(() -> turns.begin(owner, turn), false).onComplete(started -> {
+    vertx.executeBlocking(() -> turns.begin(owner, turn, turn.store() ? idempotencyKey : null), false).onComplete(started -> {
       if (started.failed()) {
         responses.onError(errors.of(started.cause()));
         return;

@@ -2,6 +2,7 @@ package dev.varco.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.varco.gateway.upstream.UpstreamFailure;
 import io.quarkus.arc.Arc;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -28,6 +29,10 @@ final class OpenAiErrors {
     }
     // Every HTTP error answer passes here; the bean is looked up because this is a static helper.
     Arc.container().instance(GatewayMetrics.class).get().error("rest", Integer.toString(status), type);
+    if (status == 429 && !response.headers().contains("Retry-After")) {
+      // The key limits set their own wait; a full llm-service queue frees as answers end.
+      response.putHeader("Retry-After", Long.toString(UpstreamFailure.BUSY_RETRY_AFTER_SECONDS));
+    }
     response.setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body(json, type, message, param, code).toString());

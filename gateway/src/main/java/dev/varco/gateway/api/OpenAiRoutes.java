@@ -80,9 +80,10 @@ public class OpenAiRoutes {
       }
       var responder = new ChatCompletionResponder(ctx.response(), context, json,
           "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), description.getName(), request, metrics, arrived,
-          streamConfig);
-      Affinity affinity = Affinity.stateless(AccessFilter.caller(ctx), request.turn());
-      var generation = languageModel.generate(request.turn(), requestId, affinity, responder);
+          streamConfig, () -> AccessFilter.answered(ctx));
+      String caller = AccessFilter.caller(ctx);
+      Affinity affinity = Affinity.stateless(caller, request.turn());
+      var generation = languageModel.generate(request.turn(), requestId, caller, affinity, responder);
       responder.attach(generation);
       // Added to the context's end handlers, never set on the response: that would replace the
       // handler that gives the caller's slot back (AccessFilter).
@@ -133,13 +134,19 @@ public class OpenAiRoutes {
 
   /**
    * The request body as JSON (an empty body reads as a missing node), or null after a 400 was
-   * sent because it is not JSON.
+   * sent because it is not JSON, or holds text that is not Unicode (an unpaired surrogate).
    */
   JsonNode readBody(RoutingContext ctx) {
     try {
       // One JSON value and nothing after it: "{...}x" is refused, not read as "{...}".
-      return json.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      JsonNode body = json.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      UnpairedSurrogates.Found unpaired = UnpairedSurrogates.find(body);
+      if (unpaired == null) {
+        return body;
+      }
+      OpenAiErrors.send(ctx.response(), json, 400, "invalid_request_error", unpaired.message(),
+          unpaired.path().isEmpty() ? null : unpaired.path(), null);
     } catch (JsonProcessingException e) {
       // Where, and in plain words what: the parser's own message names its internals (token
       // classes, character codes, its limits), which say nothing useful to a client.

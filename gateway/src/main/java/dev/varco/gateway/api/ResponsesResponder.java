@@ -30,6 +30,8 @@ final class ResponsesResponder implements TurnListener {
   private final ResponsesRequest request;
   private final PendingTurn turn;
   private final String itemId;
+  /** Gives the caller's slot back; run before the last event is written. */
+  private final Runnable answered;
   private final StringBuilder text = new StringBuilder();
   private boolean streamStarted;
   private int sequenceNumber;
@@ -37,7 +39,8 @@ final class ResponsesResponder implements TurnListener {
   private final Backpressure pacing;
 
   ResponsesResponder(HttpServerResponse response, Context context, ObjectMapper json, ResponsesRequest request,
-      PendingTurn turn, StreamConfig streamConfig) {
+      PendingTurn turn, StreamConfig streamConfig, Runnable answered) {
+    this.answered = answered;
     this.streamConfig = streamConfig;
     this.pacing = new Backpressure(context.owner(), streamConfig.stallTimeout(),
         () -> context.runOnContext(v -> stalled()));
@@ -102,6 +105,7 @@ final class ResponsesResponder implements TurnListener {
     if (response.closed() || response.ended()) {
       return;
     }
+    answered.run();
     if (!request.stream()) {
       response.setStatusCode(200).putHeader("Content-Type", "application/json")
           .end(shapes.response(done, request.store()).toString());
@@ -135,6 +139,7 @@ final class ResponsesResponder implements TurnListener {
     if (response.closed() || response.ended()) {
       return;
     }
+    answered.run();
     if (!streamStarted) {
       OpenAiErrors.send(response, json, status, type, message, param, code);
       return;

@@ -52,15 +52,17 @@ public class ResponsesRoutes {
       return;
     }
     ResponsesRequest request;
+    String idempotencyKey;
     try {
       request = new ResponsesRequestParser(rules.limits()).parseResponse(body);
+      idempotencyKey = IdempotencyKey.read(ctx.request().getHeader(IdempotencyKey.HEADER));
     } catch (InvalidRequestException e) {
       edge.invalid(ctx, e);
       return;
     }
     PendingTurn pending;
     try {
-      pending = turns.begin(owner, request.turn());
+      pending = turns.begin(owner, request.turn(), request.store() ? idempotencyKey : null);
     } catch (ConversationBusyException e) {
       edge.conflict(ctx, e.getMessage(), "conversation", "conversation_busy");
       return;
@@ -70,6 +72,9 @@ public class ResponsesRoutes {
     } catch (InvalidRequestException e) {
       edge.invalid(ctx, restNames(e));
       return;
+    }
+    if (pending.replays()) {
+      ctx.response().putHeader("Idempotent-Replayed", "true"); // the turn was recorded by an earlier try
     }
     // However the exchange ends (answered, refused below, connection lost), the conversation is freed.
     ctx.addEndHandler(ended -> pending.release());
@@ -86,7 +91,8 @@ public class ResponsesRoutes {
         pending.release();
         return;
       }
-      var responder = new ResponsesResponder(ctx.response(), context, json, request, pending, streamConfig);
+      var responder = new ResponsesResponder(ctx.response(), context, json, request, pending, streamConfig,
+          () -> AccessFilter.answered(ctx));
       pending.generate(description.getName(), requestId, responder);
       // Added to the context's end handlers, never set on the response: that would replace the
       // handlers that free the conversation and the caller's slot.

@@ -2,6 +2,7 @@ package dev.varco.gateway.chat;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** Limits the gateway enforces on a chat turn before it reaches a backend. */
 @ConfigMapping(prefix = "varco.gateway")
@@ -10,6 +11,13 @@ public interface ChatLimits {
   /** Largest request body accepted, in bytes (images travel base64-encoded inside it). */
   @WithDefault("67108864")
   long maxBodyBytes();
+
+  /**
+   * Longest a request body may take to arrive, from the request's start: an upload that stalls
+   * or trickles is answered 408 and its connection closed, so it gives its key's slot back.
+   */
+  @WithDefault("PT60S")
+  Duration bodyReadTimeout();
 
   /** Most images in one request (the whole conversation counts). */
   @WithDefault("8")

@@ -41,7 +41,17 @@ public class ConversationTurns {
    * @throws InvalidRequestException the turn breaks a rule; messages-wide fields are named {@code input}
    */
   public PendingTurn begin(String owner, TurnRequest request) {
-    String responseId = SessionIds.response();
+    return begin(owner, request, null);
+  }
+
+  /**
+   * As {@link #begin(String, TurnRequest)}, for a turn the client may send again: every try with
+   * {@code idempotencyKey} (null: none) records under one response id, so the turn is recorded
+   * once. When that response is already recorded, the turn returned answers with it again
+   * instead of asking the model ({@link PendingTurn#replays()}).
+   */
+  public PendingTurn begin(String owner, TurnRequest request, String idempotencyKey) {
+    String responseId = idempotencyKey == null ? SessionIds.response() : SessionIds.response(owner, idempotencyKey);
     String conversationId = request.conversationId();
     if (conversationId != null) {
       // Checked before the hold, so another owner's busy conversation is unknown, not busy.
@@ -55,6 +65,14 @@ public class ConversationTurns {
       }
     }
     try {
+      if (idempotencyKey != null) {
+        // Read under the conversation's hold: an earlier try has either recorded the turn, or holds
+        // it (busy above), or ended without recording (then this try answers it).
+        var recorded = store.response(owner, responseId);
+        if (recorded.isPresent()) {
+          return PendingTurn.replay(store, languageModel, vertx, owner, request, recorded.get());
+        }
+      }
       List<ConversationItem> earlier;
       if (conversationId != null) {
         earlier = store.history(owner, conversationId)

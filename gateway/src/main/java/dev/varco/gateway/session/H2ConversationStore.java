@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.varco.gateway.chat.ChatMessage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -75,7 +74,7 @@ public final class H2ConversationStore implements ConversationStore {
    */
   static H2ConversationStore open(Path directory, InstantSource clock, LongSupplier nanoClock) {
     try {
-      Files.createDirectories(directory);
+      OwnerOnlyFiles.prepare(directory, directory.resolve("conversations.mv.db"));
     } catch (java.io.IOException e) {
       throw new StoreFailure("cannot create the conversation store directory " + directory + ": " + e.getMessage(), e);
     }

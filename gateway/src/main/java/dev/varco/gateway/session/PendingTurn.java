@@ -37,6 +37,8 @@ public final class PendingTurn {
   private boolean completing;
   private LanguageModelClient.Generation generation;
   private volatile ResponseRecord inProgress;
+  /** The response an earlier try with the same idempotency key recorded; null for a new turn. */
+  private ResponseRecord recorded;
 
   PendingTurn(ConversationStore store, LanguageModelClient languageModel, Vertx vertx, String owner,
       TurnRequest request, String responseId, String itemId, ChatTurn chatTurn) {
@@ -48,6 +50,20 @@ public final class PendingTurn {
     this.responseId = responseId;
     this.itemId = itemId;
     this.chatTurn = chatTurn;
+  }
+
+  /** A turn already recorded by an earlier try: {@link #generate} tells its answer again, records nothing. */
+  static PendingTurn replay(ConversationStore store, LanguageModelClient languageModel, Vertx vertx, String owner,
+      TurnRequest request, ResponseRecord recorded) {
+    PendingTurn turn = new PendingTurn(store, languageModel, vertx, owner, request, recorded.id(),
+        recorded.output().isEmpty() ? SessionIds.item() : recorded.output().getFirst().id(), null);
+    turn.recorded = recorded;
+    return turn;
+  }
+
+  /** Whether this turn was recorded before (an idempotent retry) and is only told again. */
+  public boolean replays() {
+    return recorded != null;
   }
 
   /** The id the assistant's answer item will have. */
@@ -62,6 +78,10 @@ public final class PendingTurn {
 
   /** Starts the answer from {@code model}; does nothing after {@link #cancel}. */
   public void generate(String model, String requestId, TurnListener listener) {
+    if (recorded != null) {
+      tellAgain(listener);
+      return;
+    }
     int maxTokens = request.sampling().maxTokens();
     inProgress = new ResponseRecord(responseId, System.currentTimeMillis() / 1000, model, "in_progress", null,
         request.conversationId(), request.previousResponseId(), request.instructions(),
@@ -74,8 +94,29 @@ public final class PendingTurn {
       // A conversation stays on its replica; a previous_response_id chain routes by its beginning.
       Affinity affinity = request.conversationId() != null
           ? Affinity.conversation(request.conversationId()) : Affinity.stateless(owner, chatTurn);
-      generation = languageModel.generate(chatTurn, requestId, affinity, new Recorder(listener));
+      generation = languageModel.generate(chatTurn, requestId, owner, affinity, new Recorder(listener));
     }
+  }
+
+  /** Frees the conversation, then tells the recorded answer as if it streamed now, in one piece. */
+  private void tellAgain(TurnListener listener) {
+    ResponseRecord r = recorded;
+    inProgress = new ResponseRecord(r.id(), r.createdAt(), r.model(), "in_progress", null, r.conversationId(),
+        r.previousResponseId(), r.instructions(), r.temperature(), r.topP(), r.maxOutputTokens(), r.metadata(),
+        List.of(), null);
+    StringBuilder text = new StringBuilder();
+    r.output().forEach(item -> item.content().forEach(content -> {
+      if (content instanceof ItemContent.OutputText output) {
+        text.append(output.text());
+      }
+    }));
+    release().onComplete(freed -> {
+      if (!text.isEmpty()) {
+        listener.onDelta(text.toString(), List.of());
+      }
+      listener.onCompleted(r, "incomplete".equals(r.status()) ? GenerationListener.FinishReason.LENGTH
+          : GenerationListener.FinishReason.STOP);
+    });
   }
 
   /**

@@ -1,5 +1,8 @@
 package dev.varco.gateway.session;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -19,6 +22,21 @@ public final class SessionIds {
 
   public static String response() {
     return "resp_" + random();
+  }
+
+  /**
+   * The id of the response a turn with this idempotency key records: the same for every retry of
+   * one caller's turn (so the store, which refuses a second response with an id, records it once),
+   * different between callers.
+   */
+  public static String response(String owner, String idempotencyKey) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest((owner + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
+      return "resp_" + HexFormat.of().formatHex(digest, 0, 24);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
   }
 
   private static String random() {

@@ -55,13 +55,17 @@ public class LanguageModelClient {
     void resume();
   }
 
-  /** Starts streaming one turn on the replica its affinity routes to; events go to {@code listener}. */
-  public Generation generate(ChatTurn turn, String requestId, Affinity affinity, GenerationListener listener) {
+  /**
+   * Starts streaming one turn on the replica its affinity routes to; events go to {@code listener}.
+   * {@code caller} (the API key's name) lets llm-service share its queue fairly between callers.
+   */
+  public Generation generate(ChatTurn turn, String requestId, String caller, Affinity affinity,
+      GenerationListener listener) {
     AtomicBoolean cancelled = new AtomicBoolean();
     GenerationObserver observer = new GenerationObserver(listener, cancelled);
     LanguageModelGrpc.newStub(router.channel(affinity))
         .withDeadlineAfter(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .generate(toRequest(turn, requestId, affinity), observer);
+        .generate(toRequest(turn, requestId, affinity).toBuilder().setCaller(caller).build(), observer);
     return new Generation() {
       @Override
       public void cancel() {

@@ -1,7 +1,9 @@
 package dev.varco.gateway.upstream;
 
 import dev.varco.gateway.chat.ChatTurnRules;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,6 +43,23 @@ public record UpstreamFailure(int httpStatus, String errorType, String message, 
       case CANCELLED -> new UpstreamFailure(499, "cancelled", "the request was cancelled", Status.Code.CANCELLED);
       default -> new UpstreamFailure(500, "server_error", "the language model failed: " + detail, Status.Code.INTERNAL);
     };
+  }
+
+  /**
+   * Seconds a client should wait after llm-service's queue was full (REST {@code Retry-After}, gRPC
+   * {@code retry-after} trailer): slots free as answers end, which llm-service cannot foretell, so
+   * one second, the same as a key's own concurrency limit says.
+   */
+  public static final long BUSY_RETRY_AFTER_SECONDS = 1;
+
+  /** The gRPC error for the gateway's own gRPC callers; a full queue carries a {@code retry-after} trailer. */
+  public StatusRuntimeException toGrpc() {
+    Metadata trailers = new Metadata();
+    if (grpcCode == Status.Code.RESOURCE_EXHAUSTED) {
+      trailers.put(Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER),
+          Long.toString(BUSY_RETRY_AFTER_SECONDS));
+    }
+    return Status.fromCode(grpcCode).withDescription(message).asRuntimeException(trailers);
   }
 
   /** A stream that ended without the final message the contract promises. */

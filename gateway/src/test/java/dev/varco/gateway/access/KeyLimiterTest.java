@@ -41,4 +41,17 @@ class KeyLimiterTest {
     assertInstanceOf(KeyLimiter.Permit.class, limiter.tryAcquire("a"));
     assertInstanceOf(KeyLimiter.Refusal.class, limiter.tryAcquire("a"));
   }
+
+  @Test
+  void theBackendsRunningSlotsCapTheConfiguredLimit() {
+    KeyLimiter limiter = new KeyLimiter(600, 100, 8, now::get);
+    assertTrue(limiter.capAtBackendSlots(2), "2 slots lower the configured 8");
+    assertEquals(2, limiter.maxConcurrent());
+    limiter.tryAcquire("a");
+    limiter.tryAcquire("a");
+    KeyLimiter.Refusal refusal = assertInstanceOf(KeyLimiter.Refusal.class, limiter.tryAcquire("a"));
+    assertTrue(refusal.reason().contains("varco.llm.max-running-requests 2"), refusal.reason());
+    assertTrue(!limiter.capAtBackendSlots(16) && limiter.maxConcurrent() == 8, "more slots than configured: as configured");
+    assertTrue(!limiter.capAtBackendSlots(0) && limiter.maxConcurrent() == 8, "a backend that does not say: as configured");
+  }
 }

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A language-model backend that misbehaves on request, for the gateway's failure paths that the
@@ -26,18 +27,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code fail}: the call ends with INTERNAL; {@code stall}: no answer until the gateway's deadline;
  * {@code partial}: one delta, then silence; {@code overflow}: OUT_OF_RANGE naming max_tokens, as
  * llm-service reports a context overflow; {@code refuse-image}: INVALID_ARGUMENT naming the first
- * image, as llm-service relays vision-service's refusal; anything else: {@code ok} and a normal
- * completion.
+ * image, as llm-service relays vision-service's refusal; {@code busy}: RESOURCE_EXHAUSTED, as
+ * llm-service's full queue; anything else: {@code ok} and a normal completion. It records the
+ * {@code caller} of the last request, and describes its running slots as the init argument
+ * {@code max-running-requests} says (absent: 0, as an llm-service that does not say).
  */
 public class FaultyBackend implements QuarkusTestResourceLifecycleManager {
   static final String MODEL = "faulty-model";
   /** Generations the gateway cancelled (client gone, deadline). */
   static final AtomicInteger CANCELLED = new AtomicInteger();
+  /** The {@code caller} of the last Generate call. */
+  static final AtomicReference<String> LAST_CALLER = new AtomicReference<>();
   private Server server;
+  private int maxRunning;
+
+  @Override
+  public void init(Map<String, String> initArgs) {
+    maxRunning = Integer.parseInt(initArgs.getOrDefault("max-running-requests", "0"));
+  }
 
   @Override
   public Map<String, String> start() {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Service()).build();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Service(maxRunning)).build();
     try {
       server.start();
     } catch (IOException e) {
@@ -56,15 +67,23 @@ public class FaultyBackend implements QuarkusTestResourceLifecycleManager {
   }
 
   private static final class Service extends LanguageModelGrpc.LanguageModelImplBase {
+    private final int maxRunning;
+
+    Service(int maxRunning) {
+      this.maxRunning = maxRunning;
+    }
+
     @Override
     public void describeModel(DescribeModelRequest request, StreamObserver<ModelDescription> answer) {
-      answer.onNext(ModelDescription.newBuilder().setName(MODEL).setContextLength(4096).setCreated(1).build());
+      answer.onNext(ModelDescription.newBuilder().setName(MODEL).setContextLength(4096).setCreated(1)
+          .setMaxRunningRequests(maxRunning).build());
       answer.onCompleted();
     }
 
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> answer) {
       ((ServerCallStreamObserver<GenerateResponse>) answer).setOnCancelHandler(CANCELLED::incrementAndGet);
+      LAST_CALLER.set(request.getCaller());
       var last = request.getMessages(request.getMessagesCount() - 1);
       String text = last.getContentCount() > 0 ? last.getContent(0).getText() : "";
       switch (text) {
@@ -75,6 +94,8 @@ public class FaultyBackend implements QuarkusTestResourceLifecycleManager {
         case "refuse-image" -> answer.onError(Status.INVALID_ARGUMENT.withDescription(
             "messages[0].content[1].image: the image could not be decoded").asRuntimeException());
         case "partial" -> answer.onNext(delta("partial"));
+        case "busy" -> answer.onError(Status.RESOURCE_EXHAUSTED.withDescription(
+            "llm-service queue is full: 16 requests are waiting (varco.llm.max-waiting-requests)").asRuntimeException());
         default -> {
           answer.onNext(delta("ok"));
           answer.onNext(GenerateResponse.newBuilder().setCompletion(Completion.newBuilder()

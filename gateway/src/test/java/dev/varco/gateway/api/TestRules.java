@@ -16,6 +16,7 @@ final class TestRules {
   static ChatTurnRules withImageBytes(int maxImageBytes) {
     return new ChatTurnRules(new ChatLimits() {
       public long maxBodyBytes() { return 1 << 20; }
+      public java.time.Duration bodyReadTimeout() { return java.time.Duration.ofSeconds(60); }
       public int maxImages() { return 2; }
       public int maxImageBytes() { return maxImageBytes; }
       public int maxMessages() { return 4; }

@@ -24,6 +24,8 @@ final class GenerateRequestReader {
   private static final SecureRandom SEEDS = new SecureRandom();
   /** OpenAI's limit. */
   static final int MAX_STOP_STRINGS = 4;
+  /** A caller is a name (an API key's), not data: a bound keeps the fair queue's bookkeeping small. */
+  static final int MAX_CALLER_CHARS = 256;
 
   private final int maxImages;
 
@@ -54,8 +56,12 @@ final class GenerateRequestReader {
     if (maxTokens > Integer.MAX_VALUE) {
       throw new InvalidRequestException("sampling.max_tokens: " + maxTokens + " is too large");
     }
+    if (request.getCaller().length() > MAX_CALLER_CHARS) {
+      throw new InvalidRequestException("caller: " + request.getCaller().length() + " characters, more than "
+          + MAX_CALLER_CHARS);
+    }
     return new GenerationRequest(
-        request.getRequestId(), messages, images, readSampling(sampling), (int) maxTokens, readStops(sampling),
+        request.getRequestId(), request.getCaller(), messages, images, readSampling(sampling), (int) maxTokens, readStops(sampling),
         !request.hasCachePrompt() || request.getCachePrompt());
   }
 

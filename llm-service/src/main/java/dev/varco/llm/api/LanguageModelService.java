@@ -66,6 +66,7 @@ public class LanguageModelService implements LanguageModel {
         .setName(model.manifest().name())
         .setContextLength(model.contextLength())
         .setCreated(engine.loadedAt().getEpochSecond())
+        .setMaxRunningRequests(config.llm().maxRunningRequests())
         .build());
   }
 

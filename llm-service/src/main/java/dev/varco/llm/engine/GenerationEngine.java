@@ -182,7 +182,7 @@ public class GenerationEngine {
       metrics.imageEncodesSkipped(skipped);
       // The image bytes are kept only while a KV prefix stands in for some image's rows.
       List<ImageInput> images = skipped > 0 ? request.images() : List.of();
-      ready.add(new PreparedJob(request.requestId(), prepared.prompt(), images, prepared.maxTokens(), sampler,
+      ready.add(new PreparedJob(request.requestId(), request.caller(), prepared.prompt(), images, prepared.maxTokens(), sampler,
           request.stop(), sink, ticket, admitted, request.cachePrompt()));
     } catch (RuntimeException e) {
       metrics.waiting.decrementAndGet();

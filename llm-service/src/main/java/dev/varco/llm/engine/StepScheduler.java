@@ -7,7 +7,6 @@ import dev.varco.llm.model.SampledToken;
 import dev.varco.llm.model.ShardUnavailableException;
 import dev.varco.llm.transformer.SequenceRows;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -20,8 +19,8 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * Runs on the model thread and owns the model from there on: admits prepared requests (first come,
- * first served) up to {@code max-running-requests} and the KV budget, then runs steps: one
+ * Runs on the model thread and owns the model from there on: admits prepared requests (fair across
+ * callers, {@link CallerQueue}) up to {@code max-running-requests} and the KV budget, then runs steps: one
  * forward pass per step over rows of all running requests (continuous batching, see
  * {@link #stepAll}). A long generation, or a long image prefill, shares each step with a short
  * request but never blocks it. Cancelled requests leave at the next step.
@@ -56,7 +55,7 @@ final class StepScheduler {
   private float[] input = new float[0];
   private final BlockingQueue<PreparedJob> ready;
   private final Set<Integer> endOfTurnTokens;
-  private final ArrayDeque<PreparedJob> waiting = new ArrayDeque<>();
+  private final CallerQueue waiting = new CallerQueue();
   private final List<RunningRequest> running = new ArrayList<>();
   /** Takes back a job whose unencoded images' KV prefix is gone, to encode them off this thread. */
   private final Consumer<PreparedJob> encodeMissing;
@@ -91,8 +90,8 @@ final class StepScheduler {
     Throwable fault = null;
     try {
       while (!stopping.getAsBoolean()) {
-        ready.drainTo(waiting);
-        dropCancelledWaiting();
+        takeReady();
+        metrics.waiting.addAndGet(-waiting.removeIf(job -> job.ticket().isCancelled()));
         pool.evictExpired(System.nanoTime());
         model.decoder().checkShards();
         admit();
@@ -127,15 +126,15 @@ final class StepScheduler {
     }
     running.clear();
     if (failure != null) {
-      ready.drainTo(waiting);
-      for (PreparedJob job : waiting) {
-        if (!job.ticket().isCancelled()) {
-          ModelThreadFault.bestEffort(() -> job.sink().failed(failure));
-        }
+      takeReady();
+    }
+    int left = waiting.size();
+    for (PreparedJob job : waiting.drain()) {
+      if (failure != null && !job.ticket().isCancelled()) {
+        ModelThreadFault.bestEffort(() -> job.sink().failed(failure));
       }
     }
-    metrics.waiting.addAndGet(-waiting.size());
-    waiting.clear();
+    metrics.waiting.addAndGet(-left);
     ModelThreadFault.bestEffort(pool::close);
   }
 
@@ -160,13 +159,9 @@ final class StepScheduler {
     }
   }
 
-  private void dropCancelledWaiting() {
-    Iterator<PreparedJob> it = waiting.iterator();
-    while (it.hasNext()) {
-      if (it.next().ticket().isCancelled()) {
-        it.remove();
-        metrics.waiting.decrementAndGet();
-      }
+  private void takeReady() {
+    for (PreparedJob job = ready.poll(); job != null; job = ready.poll()) {
+      waiting.add(job);
     }
   }
 
@@ -175,11 +170,13 @@ final class StepScheduler {
       PreparedJob job = waiting.peek();
       int positions = job.prompt().length() + job.maxTokens();
       if (!running.isEmpty() && !pool.fits(positions)) {
-        return; // waits for memory; first come, first served
+        return; // waits for memory; the caller whose turn it is keeps its turn
       }
       waiting.poll();
       if (job.prompt().missingRowsEnd() > pool.reusablePositions(job.prompt().content(), job.cachePrompt())) {
-        // The KV prefix that held some images' rows was evicted since preparation: encode them.
+        // The KV prefix that held some images' rows was evicted since preparation: encode them
+        // (not running meanwhile: its caller's count goes back down).
+        waiting.finished(job);
         encodeMissing.accept(job);
         continue;
       }
@@ -193,6 +190,7 @@ final class StepScheduler {
             model.contextLength(), job.sampler(), endOfTurnTokens, (token, position) -> onToken(request, token));
       } catch (IllegalArgumentException e) {
         pool.release(lease, job.prompt().content().truncated(lease.reusedPositions()), true);
+        waiting.finished(job);
         job.sink().failed(new InvalidRequestException(e.getMessage()));
         continue;
       }
@@ -315,6 +313,7 @@ final class StepScheduler {
 
   private void finish(RunningRequest request, boolean failed) {
     metrics.running.decrementAndGet();
+    waiting.finished(request.job);
     // A buffer whose forward call threw may hold a half-written position: never reuse it.
     pool.release(request.lease, request.sequence.kvContent(), request.job.cachePrompt() && !failed);
     GenerationResult result = request.sequence.result();

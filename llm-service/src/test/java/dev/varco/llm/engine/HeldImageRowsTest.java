@@ -115,7 +115,7 @@ class HeldImageRowsTest {
   }
 
   private static PreparedJob job(PromptRows prompt, int maxTokens, Outcome sink) {
-    return new PreparedJob("test", prompt, List.of(), maxTokens, new TokenSampler(SamplingSettings.greedy()), List.of(),
+    return new PreparedJob("test", "test", prompt, List.of(), maxTokens, new TokenSampler(SamplingSettings.greedy()), List.of(),
         sink, new GenerationTicket(), System.nanoTime(), true);
   }
 
