@@ -73,7 +73,7 @@ def make_scene(rng):
     pairs = [(c, s) for c in range(len(COLOURS)) for s in range(len(SHAPES))]
     rng.shuffle(pairs)
     def square():
-        side = rng.randint(56, 120)
+        side = rng.randint(72, 140)
         return side, side
 
     for c, s in pairs[:rng.randint(1, 3)]:
