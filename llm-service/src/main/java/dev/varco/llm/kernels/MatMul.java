@@ -388,10 +388,10 @@ public final class MatMul {
   }
 
   /**
-   * Rows of A times weight rows {@code [first, first + count)}, four weight rows at a time: each
-   * four widened into a panel small enough for L1 and multiplied by every row of A at once, so
-   * the weights stream from memory in short bursts between the tiles' arithmetic (a whole L2
-   * panel would put all the loads before any FMA). Same tiles and order as the panel path.
+   * Rows of A times weight rows {@code [first, first + count)}, four weight rows at a time: read
+   * by the register tiles where {@link #registerTiles} allows, else widened into a panel small
+   * enough for L1 and multiplied by every row of A at once (a whole L2 panel would put all the
+   * loads before any FMA). Same values and order as the panel path.
    */
   private static void multiplyInSmallPanels(
       float[] a, int rows, WeightMatrix w, int first, int count, float[] c, int ldc, int cOffset, float[] panel,
@@ -406,6 +406,7 @@ public final class MatMul {
       int full = count - count % TILE;
       for (int p = first; p < first + full; p += TILE) {
         for (int m = 0; m < fullRows; m += TILE) {
+          // Only BF16 takes more than one row here (registerTiles), so only it has a 4 x 4 tile.
           tile4x4Bf16(a, m, k, (Bf16Matrix) w, p, c, ldc, cOffset, lanes);
         }
         for (int m = fullRows; m < rows; m++) {
